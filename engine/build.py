@@ -1,0 +1,63 @@
+"""Build problems and runs from plain specs (dicts of JSON types): the one entry point the app uses.
+
+`PROBLEMS` maps `problem.kind` to a builder; later families (networks, test surfaces) add theirs here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from engine.datasets import DataError, LineConfig, make_line, parse_csv, validate_points
+from engine.problems import LinearRegression, Problem
+from engine.run import Run
+from engine.settings import SettingsError
+
+
+def line_data(data: dict[str, Any] | None):
+    """The Dataset of a linear-regression data spec: generated, points, or CSV text."""
+    data = dict(data or {})
+    if "points" in data:
+        return validate_points(data["points"], columns=("x", "y"))
+    if "csv" in data:
+        return parse_csv(data["csv"], columns=("x", "y"))
+    fields = LineConfig.__dataclass_fields__
+    unknown = [k for k in data if k not in fields]
+    if unknown:
+        raise DataError(f"unknown data setting {unknown[0]!r} (known: points, csv, {', '.join(fields)})")
+    return make_line(LineConfig(**data))
+
+
+def build_linear_regression(spec: dict[str, Any]) -> Problem:
+    """A LinearRegression problem from {"kind": "linear_regression", "data": {...}}."""
+    return LinearRegression(line_data(spec.get("data")))
+
+
+PROBLEMS: dict[str, Callable[[dict[str, Any]], Problem]] = {
+    "linear_regression": build_linear_regression,
+}
+
+
+def build_problem(spec: dict[str, Any] | None) -> Problem:
+    """The problem a spec describes; {} or None is generated linear-regression data."""
+    spec = dict(spec or {})
+    kind = spec.get("kind", "linear_regression")
+    if kind not in PROBLEMS:
+        raise SettingsError("problem.kind", f"unknown problem kind {kind!r} (known: {', '.join(PROBLEMS)})")
+    try:
+        return PROBLEMS[kind](spec)
+    except DataError as exc:
+        raise SettingsError("problem.data", str(exc)) from exc
+
+
+def build_run(spec: dict[str, Any]) -> Run:
+    """A Run from {"problem", "optimizer" | "racers", "stop", "start", "seed"} (all optional)."""
+    problem = build_problem(spec.get("problem"))
+    racers = spec.get("racers")
+    if racers is not None and spec.get("optimizer") is not None:
+        raise SettingsError("racers", "give either optimizer or racers, not both")
+    race = racers is not None
+    if racers is None:
+        racers = [spec.get("optimizer") or {"name": "gd", "lr": 0.1}]
+    return Run(problem, racers, stop=spec.get("stop"), seed=int(spec.get("seed") or 0), start=spec.get("start"),
+               race=race)
