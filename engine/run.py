@@ -510,6 +510,38 @@ class Run:
             out["last_guess"] = r.history.guess[r.history.n - 1].tolist()
         return out
 
+    def message(self) -> str:
+        """The run's status in words, e.g. "converged: ‖∇J‖ ≤ 1e-6 at t = 87"."""
+        if not self.race:
+            r = self.racers[0]
+            if r.stop_reason:
+                return str(r.stop_reason["message"])
+            return {"ready": "ready", "paused": f"paused at t = {r.t}"}.get(r.status, r.status) if not self.playing else (
+                f"running, t = {r.t}")
+        done = sum(not r.active for r in self.racers)
+        head = "running" if self.playing and done < len(self.racers) else self.status
+        return f"{head}: {done} of {len(self.racers)} racers finished"
+
+    def state(self) -> dict[str, Any]:
+        """The whole run as JSON-ready types: a single run's racer fields are also at the top level."""
+        info = self.problem.info()
+        out: dict[str, Any] = {
+            "t": self.t,
+            "status": self.status,
+            "message": self.message(),
+            "race": self.race,
+            "seed": self.seed,
+            "start": self.start.tolist(),
+            "stop": dict(self.stop),
+            "problem": info,
+            "minimum": info.get("minimum"),
+            "max_stable_lr": info.get("max_stable_lr"),
+            "racers": [self.racer_state(i) for i in range(len(self.racers))],
+        }
+        if not self.race:
+            out.update({k: v for k, v in out["racers"][0].items() if k not in ("t", "status")})
+        return out
+
     def _opt_state(self, i: int) -> dict[str, list[float]]:
         """The racer's optimiser state entries worth drawing (momentum buffers, first moments)."""
         for grp in self._groups:
