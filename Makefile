@@ -1,0 +1,56 @@
+# Descent: `make run` serves the playground, `make test` runs every test (browser included).
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+CHROMIUM ?= /usr/bin/chromium
+
+.PHONY: run test test-fast lint bench browser clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+# Re-install whenever pyproject.toml changes.
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet --disable-pip-version-check -e .
+	@touch $@
+
+$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
+	$(BIN)/pip install --quiet --disable-pip-version-check -e ".[test,bench]"
+	@touch $@
+
+## run: create the venv, install, and serve on http://$(HOST):$(PORT)
+run: $(VENV)/.installed
+	$(BIN)/uvicorn app.main:app --host $(HOST) --port $(PORT)
+
+## browser: a headless Chromium for the browser tests (the system's if there is one)
+browser: $(VENV)/.installed-test
+	@if [ -x "$(CHROMIUM)" ]; then \
+		echo "browser tests use $(CHROMIUM)"; \
+	elif command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+			|| $(BIN)/playwright install chromium; \
+	else \
+		$(BIN)/playwright install chromium; \
+	fi
+
+## test: install test needs (headless Chromium included) and run lint + every test
+test: $(VENV)/.installed-test browser
+	$(BIN)/ruff check .
+	$(BIN)/pytest
+
+## test-fast: everything but the browser tests
+test-fast: $(VENV)/.installed-test
+	$(BIN)/pytest --ignore=tests/browser
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check .
+	$(BIN)/mypy app engine
+
+## bench: the speed figures quoted in the README
+bench: $(VENV)/.installed-test
+	@for f in bench/bench_*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache *.egg-info
