@@ -12,6 +12,7 @@ from engine.datasets import DataError, LineConfig, make_line, parse_csv, validat
 from engine.problems import LinearRegression, Problem
 from engine.run import Run
 from engine.settings import SettingsError
+from engine.surfaces import build_surface
 
 
 def line_data(data: dict[str, Any] | None):
@@ -35,6 +36,7 @@ def build_linear_regression(spec: dict[str, Any]) -> Problem:
 
 PROBLEMS: dict[str, Callable[[dict[str, Any]], Problem]] = {
     "linear_regression": build_linear_regression,
+    "surface": build_surface,
 }
 
 

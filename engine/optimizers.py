@@ -66,9 +66,10 @@ def _is(s: Settings, name: str) -> np.ndarray:
 
 def gd_step(theta: np.ndarray, g: np.ndarray, state: State, s: Settings, ctx: Context) -> tuple[np.ndarray, State]:
     """SGD as torch.optim.SGD: weight decay, momentum with dampening, optional Nesterov."""
+    nonzero = s.get("nonzero", ("momentum", "weight_decay"))
+    if "momentum" not in nonzero and "weight_decay" not in nonzero:
+        return theta - s["lr"] * g, state  # plain θ ← θ − γ∇J, the lecture's update, kept lean
     mu = s["momentum"]
-    if not mu.any() and not s["weight_decay"].any():  # plain θ ← θ − γ∇J: the lecture's update, kept lean
-        return theta - s["lr"] * g, state
     g = g + s["weight_decay"] * theta
     b = np.where(ctx.t == 1, g, mu * state["momentum_buffer"] + (1.0 - s["dampening"]) * g)
     b = np.where(mu != 0.0, b, 0.0)
@@ -243,8 +244,13 @@ def check_optimizer(name: str, settings: dict[str, Any]) -> None:
 
 
 def stack_settings(opt: Optimizer, rows: list[dict[str, Any]], dim: int) -> Settings:
-    """Stack per-racer settings into (K, 1) arrays ((K, d) for boxes) for one vectorised step."""
+    """Stack per-racer settings into (K, 1) arrays ((K, d) for boxes) for one vectorised step.
+
+    `out["nonzero"]` is the set of settings that are non-zero for some racer, so steps can skip
+    terms (momentum, weight decay) that no racer uses without testing arrays every step.
+    """
     out: Settings = {}
+    nonzero: set[str] = set()
     for f in opt.settings:
         if f.name in ("batch_size",):
             continue
@@ -256,4 +262,7 @@ def stack_settings(opt: Optimizer, rows: list[dict[str, Any]], dim: int) -> Sett
             out[f.name] = np.asarray(values, dtype=np.float64).reshape(len(rows), -1)
         else:
             out[f.name] = np.asarray(values, dtype=np.float64).reshape(-1, 1)
+        if f.type != "floats" and any(v for v in values):
+            nonzero.add(f.name)
+    out["nonzero"] = nonzero  # type: ignore[assignment]
     return out

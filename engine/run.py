@@ -253,10 +253,17 @@ class Run:
                 loss, grad = self.problem.loss_grad(new_theta)
             else:
                 loss, grad = self._evaluate_cheaply(new_theta, batch_loss)
-            gn = np.sqrt(np.einsum("kd,kd->k", grad, grad))
             # One pass to Python floats: the per-racer bookkeeping below is cheaper on floats than
             # on many tiny numpy operations (it is the hot loop of every run).
-            L, GN, S = loss.tolist(), gn.tolist(), new_theta.sum(axis=1).tolist()
+            L = loss.tolist()
+            if self.problem.dim <= 16:
+                T = new_theta.tolist()
+                GN = [math.sqrt(sum(v * v for v in row)) for row in grad.tolist()]
+                S = [sum(row) for row in T]
+            else:
+                T = new_theta
+                GN = np.sqrt(np.einsum("kd,kd->k", grad, grad)).tolist()
+                S = new_theta.sum(axis=1).tolist()
         eps, delta, max_steps = self.stop["grad_norm"], self.stop["delta_loss"], self.stop["max_steps"]
         guess = records.get("guess")
         prev = self.loss.tolist()
@@ -275,7 +282,7 @@ class Run:
                 self._diverge(i, r.lr_used, "J or θ became non-finite")
                 kept, changed = False, True
                 continue
-            r.history.append(r.t, li, gi, r.lr_used, new_theta[i],
+            r.history.append(r.t, li, gi, r.lr_used, T[i],
                              None if guess is None else guess[i],
                              None if guess is None else float(records["guess_loss"][i]))
             if (abs(li) > self._blowup[i] or (eps is not None and gi <= eps)
