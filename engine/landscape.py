@@ -94,36 +94,33 @@ def gradient_flow(problem: Problem, starts: np.ndarray, box: Box, max_points: in
     """
     scale = np.maximum(box[1] - box[0], 1e-12)  # work in box units so both axes count alike
     h = 1.0 / 200
-    P = np.asarray(starts, dtype=np.float64).copy()
-    alive = np.ones(len(P), dtype=bool)
-    paths = [[p.copy()] for p in P]
+    S = len(starts)
+    out = np.empty((max_points, S, 2))  # out[k, s] = k-th point of path s
+    out[0] = starts
+    length = np.ones(S, dtype=np.int64)
+    alive = np.arange(S)  # indices of the paths still growing
+    Q = np.asarray(starts, dtype=np.float64) / scale
 
     def direction(Q: np.ndarray) -> np.ndarray:
         # dθ/dt = −∇J becomes du/dt = −∇J / scale in box units u = θ / scale; follow it at unit speed.
         G = -_grad(problem, Q * scale) / scale
-        norm = np.linalg.norm(G, axis=1, keepdims=True)
-        return np.where(norm > 0, G / np.where(norm > 0, norm, 1.0), 0.0)
+        norm = np.sqrt((G * G).sum(axis=1, keepdims=True))
+        return G / np.where(norm > 0, norm, np.inf)
 
+    lo, hi = box[0] / scale - 0.5, box[1] / scale + 0.5
     with np.errstate(all="ignore"):
-        for _ in range(max_points - 1):
-            if not alive.any():
+        for k in range(1, max_points):
+            if not len(alive):
                 break
-            Q = P[alive] / scale
             k1 = direction(Q)
             k2 = direction(Q + h / 2 * k1)
             k3 = direction(Q + h / 2 * k2)
             k4 = direction(Q + h * k3)
             step = h / 6 * (k1 + 2 * k2 + 2 * k3 + k4)
-            newQ = Q + step
-            new = newQ * scale
-            idx = np.flatnonzero(alive)
-            # Stop where the flow stalls (a minimum: the step turns back on itself) or leaves the view.
-            moved = np.linalg.norm(step, axis=1) > h * 0.25
-            inside = np.all((new > box[0] - 0.5 * scale) & (new < box[1] + 0.5 * scale), axis=1)
-            ok = moved & inside & np.isfinite(new).all(axis=1)
-            for j, i in enumerate(idx):
-                if ok[j]:
-                    paths[i].append(new[j])
-            P[idx[ok]] = new[ok]
-            alive[idx[~ok]] = False
-    return [np.asarray(p) for p in paths]
+            Q = Q + step
+            # Stop where the flow stalls (at a minimum the four slopes cancel) or leaves the view.
+            ok = ((step * step).sum(axis=1) > (h * 0.25) ** 2) & np.all((Q > lo) & (Q < hi), axis=1)
+            alive, Q = alive[ok], Q[ok]
+            out[k, alive] = Q * scale
+            length[alive] += 1
+    return [out[: length[i], i] for i in range(S)]
