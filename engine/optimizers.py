@@ -53,7 +53,9 @@ EPS = Setting("eps", "float", 1e-8, "ε added to the denominator", low=0.0, high
 
 
 def _zeros(*names: str) -> Callable[[np.ndarray, np.ndarray], State]:
-    return lambda theta, loss: {n: np.zeros_like(theta) for n in names}
+    # "step" is (K, 1): the optimiser's own update count, like torch's state["step"], so a racer that
+    # switches optimiser mid-run starts its bias correction, lr decay and first momentum step afresh.
+    return lambda theta, loss: {n: np.zeros((len(theta), 1)) if n == "step" else np.zeros_like(theta) for n in names}
 
 
 def _best_loss(theta: np.ndarray, loss: np.ndarray) -> State:
@@ -71,10 +73,11 @@ def gd_step(theta: np.ndarray, g: np.ndarray, state: State, s: Settings, ctx: Co
         return theta - s["lr"] * g, state  # plain θ ← θ − γ∇J, the lecture's update, kept lean
     mu = s["momentum"]
     g = g + s["weight_decay"] * theta
-    b = np.where(ctx.t == 1, g, mu * state["momentum_buffer"] + (1.0 - s["dampening"]) * g)
+    t = state["step"] + 1.0  # momentum updates made, this one included (b = g on the first)
+    b = np.where(t == 1, g, mu * state["momentum_buffer"] + (1.0 - s["dampening"]) * g)
     b = np.where(mu != 0.0, b, 0.0)
     direction = np.where(mu != 0.0, np.where(_is(s, "nesterov"), g + mu * b, b), g)
-    return theta - s["lr"] * direction, {"momentum_buffer": b}
+    return theta - s["lr"] * direction, {"momentum_buffer": b, "step": np.where(mu != 0.0, t, state["step"])}
 
 
 def random_search_step(
@@ -97,9 +100,10 @@ def random_search_step(
 def adagrad_step(theta: np.ndarray, g: np.ndarray, state: State, s: Settings, ctx: Context) -> tuple[np.ndarray, State]:
     """torch.optim.Adagrad: γ̃ = γ/(1+(t−1)η), G += g², θ −= γ̃ g/(√G + ε)."""
     g = g + s["weight_decay"] * theta
-    lr = s["lr"] / (1.0 + (ctx.t - 1) * s["lr_decay"])
-    acc = np.where(ctx.t == 1, s["initial_accumulator_value"], state["sum"]) + g * g
-    return theta - lr * g / (np.sqrt(acc) + s["eps"]), {"sum": acc}
+    t = state["step"] + 1.0
+    lr = s["lr"] / (1.0 + (t - 1) * s["lr_decay"])
+    acc = np.where(t == 1, s["initial_accumulator_value"], state["sum"]) + g * g
+    return theta - lr * g / (np.sqrt(acc) + s["eps"]), {"sum": acc, "step": t}
 
 
 def rmsprop_step(theta: np.ndarray, g: np.ndarray, state: State, s: Settings, ctx: Context) -> tuple[np.ndarray, State]:
@@ -119,14 +123,15 @@ def rmsprop_step(theta: np.ndarray, g: np.ndarray, state: State, s: Settings, ct
 
 def _adam(theta: np.ndarray, g: np.ndarray, state: State, s: Settings, ctx: Context) -> tuple[np.ndarray, State]:
     b1, b2 = s["beta1"], s["beta2"]
+    t = state["step"] + 1.0
     m = b1 * state["exp_avg"] + (1.0 - b1) * g
     v = b2 * state["exp_avg_sq"] + (1.0 - b2) * g * g
     correct = _is(s, "bias_correction")
-    m_hat = np.where(correct, m / (1.0 - b1**ctx.t), m)
-    v_hat = np.where(correct, v / (1.0 - b2**ctx.t), v)
+    m_hat = np.where(correct, m / (1.0 - b1**t), m)
+    v_hat = np.where(correct, v / (1.0 - b2**t), v)
     v_max = np.where(_is(s, "amsgrad"), np.maximum(state["max_exp_avg_sq"], v_hat), v_hat)
     step = m_hat / (np.sqrt(v_max) + s["eps"])
-    return theta - s["lr"] * step, {"exp_avg": m, "exp_avg_sq": v, "max_exp_avg_sq": v_max}
+    return theta - s["lr"] * step, {"exp_avg": m, "exp_avg_sq": v, "max_exp_avg_sq": v_max, "step": t}
 
 
 def adam_step(theta: np.ndarray, g: np.ndarray, state: State, s: Settings, ctx: Context) -> tuple[np.ndarray, State]:
@@ -164,7 +169,7 @@ OPTIMIZERS: dict[str, Optimizer] = {
              Setting("nesterov", "bool", False, "Nesterov momentum (needs momentum > 0 and dampening 0)"),
              WD, BATCH),
             "g ← ∇J(θ) + λθ;  b ← μ·b + (1−τ)·g (b = g at t = 1);  θ ← θ − γ·(g + μ·b if Nesterov, b if μ > 0, else g)",
-            _zeros("momentum_buffer"),
+            _zeros("momentum_buffer", "step"),
             gd_step,
             state_arrows=("momentum_buffer",),
         ),
@@ -189,7 +194,7 @@ OPTIMIZERS: dict[str, Optimizer] = {
              Setting("eps", "float", 1e-10, "ε added to the denominator", low=0.0, high=1.0, low_open=True, log=True),
              BATCH),
             "γ̃ = γ/(1+(t−1)η);  G ← G + g²;  θ ← θ − γ̃·g/(√G + ε)",
-            _zeros("sum"),
+            _zeros("sum", "step"),
             adagrad_step,
         ),
         Optimizer(
@@ -210,7 +215,7 @@ OPTIMIZERS: dict[str, Optimizer] = {
             "Adam",
             (*_ADAM_SETTINGS, WD, BATCH),
             "g ← ∇J(θ) + λθ;  " + _ADAM_FORMULA,
-            _zeros("exp_avg", "exp_avg_sq", "max_exp_avg_sq"),
+            _zeros("exp_avg", "exp_avg_sq", "max_exp_avg_sq", "step"),
             adam_step,
             state_arrows=("exp_avg",),
         ),
@@ -221,7 +226,7 @@ OPTIMIZERS: dict[str, Optimizer] = {
              Setting("weight_decay", "float", 0.01, "decoupled weight decay λ", low=0.0, high=1e3),
              BATCH),
             "θ ← θ − γλθ;  " + _ADAM_FORMULA,
-            _zeros("exp_avg", "exp_avg_sq", "max_exp_avg_sq"),
+            _zeros("exp_avg", "exp_avg_sq", "max_exp_avg_sq", "step"),
             adamw_step,
             state_arrows=("exp_avg",),
         ),

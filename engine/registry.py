@@ -7,6 +7,7 @@ from typing import Any
 from engine.optimizers import OPTIMIZERS
 from engine.run import STOP_SETTINGS
 from engine.schedules import SCHEDULES
+from engine.surfaces import SURFACES
 
 
 def describe() -> dict[str, Any]:
@@ -26,5 +27,6 @@ def describe() -> dict[str, Any]:
             for name, s in SCHEDULES.items()
         },
         "stop": [s.describe() for s in STOP_SETTINGS],
+        "surfaces": {name: s.describe() for name, s in SURFACES.items()},
     }
     return out

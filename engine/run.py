@@ -98,8 +98,8 @@ class Run:
         self.playing = False
         self._seeds = np.random.SeedSequence(seed)
         self.racers: list[Racer] = []
-        for spec in racers:
-            self._new_racer(check_racer(spec, "racers." if self.race else "optimizer."))
+        for i, spec in enumerate(racers):
+            self._new_racer(check_racer(spec, f"racers.{i}." if self.race else "optimizer."))
         self.reset()
 
     # ----- set-up -------------------------------------------------------------------------------

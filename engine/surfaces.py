@@ -85,17 +85,17 @@ _BEALE_C = (1.5, 2.25, 2.625)
 
 
 def _beale(x: np.ndarray, y: np.ndarray, p: Params) -> Triple:
-    f = gx = gy = 0.0
+    f = gx = gy = np.zeros(np.shape(x))
     for i, c in enumerate(_BEALE_C, 1):
         u = c - x + x * y**i
         f = f + u * u
         gx = gx + 2.0 * u * (y**i - 1.0)
         gy = gy + 2.0 * u * i * x * y ** (i - 1)
-    return f, gx, gy  # type: ignore[return-value]
+    return f, gx, gy
 
 
 def _beale_hess(x: np.ndarray, y: np.ndarray, p: Params) -> Triple:
-    fxx = fxy = fyy = 0.0
+    fxx = fxy = fyy = np.zeros(np.shape(x))
     for i, c in enumerate(_BEALE_C, 1):
         u = c - x + x * y**i
         ux, uy = y**i - 1.0, i * x * y ** (i - 1)  # ∂u/∂x, ∂u/∂y
@@ -104,7 +104,7 @@ def _beale_hess(x: np.ndarray, y: np.ndarray, p: Params) -> Triple:
         fxx = fxx + 2.0 * ux * ux
         fxy = fxy + 2.0 * (ux * uy + u * uxy)
         fyy = fyy + 2.0 * (uy * uy + u * uyy)
-    return fxx, fxy, fyy  # type: ignore[return-value]
+    return fxx, fxy, fyy
 
 
 # ----- Himmelblau: (x² + y − 11)² + (x + y² − 7)² ----------------------------------------------
@@ -221,14 +221,14 @@ SURFACES: dict[str, Surface] = {
                 "J = [1 + (x+y+1)²(19 − 14x + 3x² − 14y + 6xy + 3y²)]·[30 + (2x−3y)²(18 − 32x + 12x² + 48y − 36xy"
                 " + 27y²)]",
                 _goldstein_price, _goldstein_price_hess, lambda p: [(0.0, -1.0)], ((-2.0, -2.0), (2.0, 2.0)),
-                (0.5, 1.0)),
+                (0.5, -1.5)),
         Surface("rastrigin", "Rastrigin", "J = 2A + Σ (xᵢ² − A·cos 2πxᵢ)",
                 _rastrigin, _rastrigin_hess, lambda p: [(0.0, 0.0)], ((-5.12, -5.12), (5.12, 5.12)), (-3.2, 2.6),
                 (Setting("A", "float", 10.0, "A: depth of the ripples", low=0.0, high=100.0),)),
         Surface("saddle", "Saddle", "J = x² − y²  (no minimum)",
                 _saddle, _saddle_hess, lambda p: [], ((-2.0, -2.0), (2.0, 2.0)), (-1.5, 1e-3)),
         Surface("six_hump_camel", "Six-hump camel", "J = (4 − 2.1x² + x⁴/3)·x² + xy + (−4 + 4y²)·y²",
-                _camel, _camel_hess, lambda p: list(_CAMEL_MINIMA), ((-2.0, -1.0), (2.0, 1.0)), (-1.5, -0.5)),
+                _camel, _camel_hess, lambda p: list(_CAMEL_MINIMA), ((-2.0, -1.0), (2.0, 1.0)), (-1.0, 0.5)),
     )
 }
 
@@ -264,8 +264,8 @@ class SurfaceProblem(Problem):
 
     def hessian(self, theta: np.ndarray) -> np.ndarray:
         """The analytic Hessian at one point theta (2,) -> (2, 2)."""
-        x, y = np.float64(theta[0]), np.float64(theta[1])
-        fxx, fxy, fyy = (float(h) for h in self.surface.hess(x, y, self.params))  # type: ignore[arg-type]
+        x, y = np.asarray(theta[0], dtype=np.float64), np.asarray(theta[1], dtype=np.float64)  # 0-d arrays
+        fxx, fxy, fyy = (float(h) for h in self.surface.hess(x, y, self.params))
         return np.array([[fxx, fxy], [fxy, fyy]])
 
     def minima(self) -> list[np.ndarray]:
