@@ -205,7 +205,8 @@ OPTIMIZERS: dict[str, Optimizer] = {
              EPS, WD, MOMENTUM,
              Setting("centered", "bool", False, "divide by the variance (v − ḡ²) instead of v"),
              BATCH),
-            "v ← α·v + (1−α)·g²;  ṽ = v − ḡ² if centred;  b ← μ·b + g/(√ṽ + ε);  θ ← θ − γ·b  (μ = 0: θ ← θ − γ·g/(√ṽ+ε))",
+            "v ← α·v + (1−α)·g²;  ṽ = v − ḡ² if centred;  b ← μ·b + g/(√ṽ + ε);  θ ← θ − γ·b  "
+            "(μ = 0: θ ← θ − γ·g/(√ṽ+ε))",
             _zeros("square_avg", "grad_avg", "momentum_buffer"),
             rmsprop_step,
             state_arrows=("momentum_buffer",),

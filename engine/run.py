@@ -523,8 +523,9 @@ class Run:
             r = self.racers[0]
             if r.stop_reason:
                 return str(r.stop_reason["message"])
-            return {"ready": "ready", "paused": f"paused at t = {r.t}"}.get(r.status, r.status) if not self.playing else (
-                f"running, t = {r.t}")
+            if self.playing:
+                return f"running, t = {r.t}"
+            return {"ready": "ready", "paused": f"paused at t = {r.t}"}.get(r.status, r.status)
         done = sum(not r.active for r in self.racers)
         head = "running" if self.playing and done < len(self.racers) else self.status
         return f"{head}: {done} of {len(self.racers)} racers finished"

@@ -54,7 +54,8 @@ SCHEDULES: dict[str, Schedule] = {
             (Setting("t_max", "int", 1000, "updates of one half cosine", low=1, high=10**9),
              Setting("eta_min", "float", 0.0, "smallest learning rate", low=0.0, high=1e4)),
             "γₖ = η_min + (γ − η_min)·(1 + cos(π·min(k, T)/T))/2",
-            lambda lr, k, p: p["eta_min"] + (lr - p["eta_min"]) * (1 + math.cos(math.pi * min(k, p["t_max"]) / p["t_max"])) / 2,
+            lambda lr, k, p: p["eta_min"]
+            + (lr - p["eta_min"]) * (1 + math.cos(math.pi * min(k, p["t_max"]) / p["t_max"])) / 2,
         ),
     )
 }
