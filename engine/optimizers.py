@@ -24,7 +24,6 @@ Settings = dict[str, np.ndarray]
 class Context:
     """What a step may need beyond params and grads."""
 
-    t: np.ndarray  # (K, 1) index of this update, 1 for the first
     loss_fn: Callable[[np.ndarray], np.ndarray]  # J over (K, d) -> (K,)
     rngs: list[np.random.Generator]  # one per racer
     record: dict[str, np.ndarray] = field(default_factory=dict)  # extra per-step values (random guesses)

@@ -144,7 +144,6 @@ class Run:
         self.loss0 = self.loss.copy()
         self._blowup = DIVERGENCE_FACTOR * np.maximum(np.abs(self.loss0), 1e-12)
         self.prev_loss = np.full(K, np.nan)
-        self._t = np.zeros((K, 1))
         self.trajectory: list[tuple[int, np.ndarray]] = []
         self._stride = 1
         self._init_state()
@@ -174,10 +173,10 @@ class Run:
         by_name: dict[str, list[int]] = {}
         for i, r in enumerate(self.racers):
             by_name.setdefault(r.spec["name"], []).append(i)
-        K = len(self.racers)
         self._groups = []
         for name, members in by_name.items():
-            sel: slice | np.ndarray = slice(None) if len(members) == K else np.array(members)
+            contiguous = members == list(range(members[0], members[-1] + 1))
+            sel: slice | np.ndarray = slice(members[0], members[-1] + 1) if contiguous else np.array(members)
             state = {k: np.concatenate([states[i][k] for i in members]) for k in states[members[0]]}
             self._groups.append(_Group(OPTIMIZERS[name], members, sel, state))
         self._restack()
@@ -188,9 +187,9 @@ class Run:
             specs = [self.racers[i].spec for i in grp.members]
             grp.settings = stack_settings(grp.opt, specs, self.problem.dim)
             grp.scheduled = any(sp["schedule"]["name"] != "constant" for sp in specs)
-            grp.ctx = Context(t=np.ones((len(grp.members), 1)), loss_fn=self.problem.loss,
+            grp.ctx = Context(loss_fn=self.problem.loss,
                               rngs=[self.racers[i].rng for i in grp.members])
-            grp.whole = isinstance(grp.sel, slice)
+            grp.whole = len(grp.members) == len(self.racers)
             for i in grp.members:
                 r = self.racers[i]
                 r.lr_used = (scheduled_lr(r.spec["lr"], r.t, r.spec["schedule"]) if "lr" in r.spec else math.nan)
@@ -291,14 +290,12 @@ class Run:
                 changed = True
         if kept:
             self.prev_loss, self.theta, self.loss, self.grad = self.loss, new_theta, loss, grad
-            self._t += 1.0
         else:
             keep = np.array([active[i] and r.status != "diverged" for i, r in enumerate(racers)])
             self.prev_loss = np.where(keep, self.loss, self.prev_loss)
             self.theta = np.where(keep[:, None], new_theta, theta)
             self.loss = np.where(keep, loss, self.loss)
             self.grad = np.where(keep[:, None], grad, self.grad)
-            self._t += np.asarray(active, dtype=np.float64)[:, None]
         if changed:
             for i, r in enumerate(racers):
                 if active[i] and r.status != "diverged":
@@ -325,8 +322,6 @@ class Run:
             s = {**s, "lr": np.array(lrs)[:, None]}
             for i, v in zip(grp.members, lrs, strict=True):
                 self.racers[i].lr_used = v
-        grp.ctx.t = self._t if grp.whole else self._t[sel]
-        grp.ctx.t = grp.ctx.t + 1.0
         if grp.opt.name == "random_search":
             grp.ctx.record = {}
         th0 = theta if grp.whole else theta[sel]
@@ -455,7 +450,6 @@ class Run:
         self.loss, self.grad = np.append(self.loss, l0), np.vstack([self.grad, g0])
         self.loss0, self.prev_loss = np.append(self.loss0, l0), np.append(self.prev_loss, np.nan)
         self._blowup = DIVERGENCE_FACTOR * np.maximum(np.abs(self.loss0), 1e-12)
-        self._t = np.vstack([self._t, [[0.0]]])
         states.append(OPTIMIZERS[r.spec["name"]].init(self.start[None], l0))
         self.trajectory = []
         r.history.append(0, float(l0[0]), float(np.linalg.norm(g0[0])), np.nan, self.start)
@@ -474,7 +468,7 @@ class Run:
         del states[racer]
         del self.racers[racer]
         self.theta, self.loss, self.grad = self.theta[keep], self.loss[keep], self.grad[keep]
-        self.loss0, self.prev_loss, self._t = self.loss0[keep], self.prev_loss[keep], self._t[keep]
+        self.loss0, self.prev_loss = self.loss0[keep], self.prev_loss[keep]
         self._blowup = self._blowup[keep]
         self.trajectory = []
         self._regroup(states)
