@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from engine.datasets import DataError, LineConfig, make_line, parse_csv, validate_points
+from engine.network import build_network
 from engine.problems import LinearRegression, Problem
 from engine.run import Run
 from engine.settings import SettingsError
@@ -36,6 +37,7 @@ def build_linear_regression(spec: dict[str, Any]) -> Problem:
 
 PROBLEMS: dict[str, Callable[[dict[str, Any]], Problem]] = {
     "linear_regression": build_linear_regression,
+    "network": build_network,
     "surface": build_surface,
 }
 
@@ -54,7 +56,10 @@ def build_problem(spec: dict[str, Any] | None) -> Problem:
 
 def build_run(spec: dict[str, Any]) -> Run:
     """A Run from {"problem", "optimizer" | "racers", "stop", "start", "seed"} (all optional)."""
-    problem = build_problem(spec.get("problem"))
+    pspec = dict(spec.get("problem") or {})
+    if pspec.get("kind") == "network":  # the run's seed draws the initial weights unless the problem has its own
+        pspec.setdefault("seed", int(spec.get("seed") or 0))
+    problem = build_problem(pspec)
     racers = spec.get("racers")
     if racers is not None and spec.get("optimizer") is not None:
         raise SettingsError("racers", "give either optimizer or racers, not both")

@@ -503,6 +503,12 @@ class Run:
             "optimizer": dict(r.spec),
             "lr": scheduled_lr(r.spec.get("lr", 0.0), r.t, r.spec["schedule"]) if "lr" in r.spec else None,
         }
+        metrics = getattr(self.problem, "metrics", None)
+        if metrics is not None:  # networks: train/test loss and accuracy (one forward pass, cached per step)
+            key = (i, r.t, id(r.history))
+            if r.extra.get("metrics_key") != key:
+                r.extra["metrics"], r.extra["metrics_key"] = metrics(self.theta[i]), key
+            out.update(r.extra["metrics"])
         if self.problem.dim <= 16:
             out["params"] = self.theta[i].tolist()
             out["grad"] = grad.tolist()
@@ -542,6 +548,8 @@ class Run:
         }
         if not self.race:
             out.update({k: v for k, v in out["racers"][0].items() if k not in ("t", "status")})
+        elif "train_loss" in out["racers"][0]:
+            out.update({k: out["racers"][0][k] for k in ("train_loss", "test_loss", "train_accuracy", "test_accuracy")})
         return out
 
     def _opt_state(self, i: int) -> dict[str, list[float]]:
