@@ -6,6 +6,7 @@ problem evaluates J and ∇J at all K points at once, and racers sharing an opti
 
 from __future__ import annotations
 
+import copy
 import math
 from dataclasses import dataclass, field
 from typing import Any
@@ -213,6 +214,12 @@ class Run:
         idx = r.perm[r.pos : r.pos + b]
         r.pos += b
         return idx
+
+    def peek_batch(self, racer: int) -> np.ndarray | None:
+        """The mini-batch racer `racer` would use next, without drawing it (its generator is copied)."""
+        shadow = copy.copy(self.racers[racer])
+        shadow.rng = copy.deepcopy(shadow.rng)
+        return self._batch(shadow)
 
     # ----- stepping -----------------------------------------------------------------------------
     def step(self, n: int = 1) -> int:
