@@ -66,5 +66,37 @@ def build_run(spec: dict[str, Any]) -> Run:
     race = racers is not None
     if racers is None:
         racers = [spec.get("optimizer") or {"name": "gd", "lr": 0.1}]
-    return Run(problem, racers, stop=spec.get("stop"), seed=int(spec.get("seed") or 0), start=spec.get("start"),
-               race=race)
+    run = Run(problem, racers, stop=spec.get("stop"), seed=int(spec.get("seed") or 0), start=spec.get("start"),
+              race=race)
+    run.problem_spec = pspec
+    return run
+
+
+EVENTS = ("set", "stop", "add_racer", "remove_racer")
+
+
+def replay(config: dict[str, Any], events: list[dict[str, Any]], clock: int) -> Run:
+    """Rebuild a run from `config` and replay its live changes at their clocks, up to `clock` step rounds.
+
+    Runs are deterministic, so this reproduces the original bit for bit (Run.config() and Run.events
+    give what it needs).
+    """
+    run = build_run(config)
+    for i, ev in enumerate(events):
+        if not isinstance(ev, dict) or ev.get("type") not in EVENTS:
+            raise SettingsError(f"events.{i}.type", f"must be one of {', '.join(EVENTS)}")
+        at = ev.get("clock")
+        if not isinstance(at, int) or at < run.clock or at > clock:
+            raise SettingsError(f"events.{i}.clock", "clocks must be whole numbers in order, up to the final clock")
+        run.step(at - run.clock)
+        kind = ev["type"]
+        if kind == "set":
+            run.set_optimizer(ev.get("optimizer") or {}, racer=int(ev.get("racer") or 0))
+        elif kind == "stop":
+            run.set_stop(ev.get("stop") or {})
+        elif kind == "add_racer":
+            run.add_racer(ev.get("racer") or {})
+        else:
+            run.remove_racer(int(ev.get("racer") or 0))
+    run.step(clock - run.clock)
+    return run

@@ -97,6 +97,7 @@ class Run:
             raise SettingsError("start", f"must be {problem.dim} finite numbers")
         self.start = start.copy()
         self.playing = False
+        self.problem_spec: dict[str, Any] = {}  # how the problem was built (set by engine.build), for replays
         self._seeds = np.random.SeedSequence(seed)
         self.racers: list[Racer] = []
         for i, spec in enumerate(racers):
@@ -134,6 +135,11 @@ class Run:
                 raise SettingsError("params", f"must be {self.problem.dim} finite numbers")
             self.start = p.copy()
         self.playing = False
+        # A reset is a new beginning for replays: config() now describes it, and the event log restarts.
+        self.clock = 0  # step rounds taken since the last reset (racers that have stopped do not count)
+        self.events: list[dict[str, Any]] = []  # live changes, each with the clock at which it was made
+        self._base = {"specs": copy.deepcopy([r.spec for r in self.racers]), "stop": dict(self.stop),
+                      "race": self.race}
         self._seeds = np.random.SeedSequence(self.seed)
         K = len(self.racers)
         for r in self.racers:
@@ -233,6 +239,7 @@ class Run:
         return taken
 
     def _step_once(self) -> int:
+        self.clock += 1
         active = self._active
         all_active = self._all_active
         racers = self.racers
@@ -398,11 +405,18 @@ class Run:
             self._stride *= 2
 
     # ----- live changes -------------------------------------------------------------------------
+    def _log(self, kind: str, **payload: Any) -> None:
+        self.events.append({"clock": self.clock, "type": kind, **copy.deepcopy(payload)})
+
     def set_optimizer(self, changes: dict[str, Any], racer: int = 0) -> None:
         """Change a racer's settings, or its optimiser (which starts that racer's optimiser state afresh).
 
         Nothing else is touched: the next step uses the new settings from the racer's current θ.
         """
+        self._set_optimizer(changes, racer)
+        self._log("set", racer=racer, optimizer=changes)
+
+    def _set_optimizer(self, changes: dict[str, Any], racer: int) -> None:
         if not 0 <= racer < len(self.racers):
             raise SettingsError("racer", f"no racer {racer} (this run has {len(self.racers)})")
         r = self.racers[racer]
@@ -439,6 +453,7 @@ class Run:
     def set_stop(self, changes: dict[str, Any]) -> None:
         """Change the stopping tests; racers that had stopped on a test that no longer holds resume."""
         self.stop = check_settings(STOP_SETTINGS, changes, base=self.stop, prefix="stop.")
+        self._log("stop", stop=changes)
         for i, r in enumerate(self.racers):
             if r.status in ("converged", "stopped"):
                 r.status, r.stop_reason = ("paused" if r.t else "ready"), None
@@ -448,6 +463,7 @@ class Run:
     def add_racer(self, spec: dict[str, Any]) -> int:
         """Add a racer at the run's start (its own t = 0); returns its index."""
         checked = check_racer(spec, f"racers.{len(self.racers)}.")
+        self._log("add_racer", racer=spec)
         states = self._racer_states()
         r = self._new_racer(checked)
         self.race = True
@@ -471,6 +487,7 @@ class Run:
         if len(self.racers) == 1:
             raise SettingsError("racer", "a run keeps at least one racer")
         keep = [i for i in range(len(self.racers)) if i != racer]
+        self._log("remove_racer", racer=racer)
         states = self._racer_states()
         del states[racer]
         del self.racers[racer]
@@ -522,6 +539,20 @@ class Run:
             out["opt_state"] = self._opt_state(i)
         if r.spec["name"] == "random_search" and r.history.guess is not None and r.history.n > 1:
             out["last_guess"] = r.history.guess[r.history.n - 1].tolist()
+        return out
+
+    def config(self) -> dict[str, Any]:
+        """The spec that builds this run as it was at its last reset (JSON types).
+
+        Built, then given `events` at their clocks, it replays the run exactly: see engine.build.replay.
+        """
+        racers = copy.deepcopy(self._base["specs"])
+        out: dict[str, Any] = {"problem": copy.deepcopy(self.problem_spec), "stop": dict(self._base["stop"]),
+                               "start": self.start.tolist(), "seed": self.seed}
+        if self._base["race"]:
+            out["racers"] = racers
+        else:
+            out["optimizer"] = racers[0]
         return out
 
     def message(self) -> str:
