@@ -1,0 +1,52 @@
+"""Assemble the app: settings, store, routers, static files, templates, middleware."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from app import errors
+from app.errors import SafeJSONResponse
+from app.middleware import BodyLimit, SecurityHeaders, TokenAuth
+from app.routes import landscape, pages, registry, runs, stream
+from app.settings import Settings
+from app.store import Store
+
+DESCRIPTION = """Descent: watch gradient descent work. Create runs, drive them over REST, and watch them live over
+the websocket `/api/runs/{id}/stream`. Every error names its field; JSON never carries NaN or Infinity."""
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """A new app with its own store; settings default to the `DESCENT_*` environment variables."""
+    settings = settings or Settings.from_env()
+    store = Store(settings)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        sweeper = asyncio.create_task(store.sweep_forever(), name="expire idle runs")
+        try:
+            yield
+        finally:
+            sweeper.cancel()
+            store.shutdown()
+
+    app = FastAPI(title="Descent", version="0.1.0", description=DESCRIPTION, lifespan=lifespan,
+                  default_response_class=SafeJSONResponse)
+    app.state.settings = settings
+    app.state.store = store
+    errors.install(app)
+    for module in (runs, landscape, stream, registry, pages):
+        app.include_router(module.router)
+    app.mount("/static", StaticFiles(directory=pages.STATIC_DIR, check_dir=False), name="static")
+    # Outermost last: headers on every answer, then the token, then the body limit.
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    app.add_middleware(TokenAuth, token=settings.api_token)
+    app.add_middleware(SecurityHeaders)
+    return app
+
+
+app = create_app()

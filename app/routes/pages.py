@@ -1,0 +1,51 @@
+"""The page: index.html with the registry and limits, the static files, and Plotly served locally."""
+
+from __future__ import annotations
+
+import importlib.util
+from functools import cache
+from pathlib import Path
+
+from fastapi import APIRouter, Request
+from fastapi.responses import FileResponse, HTMLResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from app.deps import SettingsDep
+from app.errors import RequestError, dumps
+from app.routes.registry import registry_payload
+
+ROOT = Path(__file__).resolve().parents[2]
+TEMPLATES_DIR = ROOT / "templates"
+STATIC_DIR = ROOT / "static"
+
+router = APIRouter(include_in_schema=False)
+templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
+
+
+@cache
+def plotly_js() -> Path | None:
+    """The plotly.min.js bundled with the installed `plotly` package (found without importing it)."""
+    spec = importlib.util.find_spec("plotly")
+    for base in (spec.submodule_search_locations or []) if spec else []:
+        path = Path(base) / "package_data" / "plotly.min.js"
+        if path.is_file():
+            return path
+    return None
+
+
+@router.get("/", response_class=HTMLResponse)
+async def index(request: Request, settings: SettingsDep) -> Response:
+    """The playground page; `registry` and `limits` are given as dicts and as JSON text (`*_json`)."""
+    registry = registry_payload(settings)
+    limits = settings.limits()
+    context = {"registry": registry, "limits": limits, "registry_json": dumps(registry), "limits_json": dumps(limits)}
+    return templates.TemplateResponse(request, "index.html", context)
+
+
+@router.get("/vendor/plotly.min.js")
+async def plotly() -> FileResponse:
+    """Plotly from the installed package: the page works offline, with no CDN."""
+    path = plotly_js()
+    if path is None:
+        raise RequestError((), "plotly.min.js not found: install the 'plotly' package", status_code=404)
+    return FileResponse(path, media_type="text/javascript", headers={"cache-control": "public, max-age=86400"})

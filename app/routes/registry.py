@@ -1,0 +1,36 @@
+"""What the server offers: the registries (menus, settings, formulas) with the limits, and a health check."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+
+from app.deps import SettingsDep
+from app.schemas import CLIENT_MESSAGES, PROBLEM_SPECS, Health, error_responses
+from app.settings import Settings
+from engine import registry
+
+router = APIRouter(prefix="/api", tags=["registry"], responses=error_responses(401))
+
+
+def registry_payload(settings: Settings) -> dict[str, Any]:
+    """engine.registry.describe() plus problem kinds, websocket message types and the server's limits."""
+    return {
+        **registry.describe(),
+        "problems": list(PROBLEM_SPECS),
+        "messages": list(CLIENT_MESSAGES),
+        "limits": settings.limits(),
+    }
+
+
+@router.get("/registry", summary="Optimizers, schedules, stopping tests, problem kinds and limits")
+async def get_registry(settings: SettingsDep) -> dict[str, Any]:
+    """Everything the page's menus and controls are built from."""
+    return registry_payload(settings)
+
+
+@router.get("/health", response_model=Health, summary="Health check")
+async def health() -> dict[str, Any]:
+    """{"ok": true} while the server is up."""
+    return {"ok": True}

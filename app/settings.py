@@ -1,0 +1,65 @@
+"""Server settings and limits in one object, read from `DESCENT_*` environment variables."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+ENV_PREFIX = "DESCENT_"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every limit the server enforces, each refused with a clear message when passed."""
+
+    max_runs: int = 500  # runs held at once (all clients together)
+    max_racers: int = 16  # racers (optimisers) in one run
+    max_grid: int = 300  # n of the n × n loss surface
+    max_field: int = 60  # n of the n × n −∇J arrow field
+    max_flow_starts: int = 16  # gradient-flow starts per side of the box (4 sides)
+    max_steps_per_request: int = 100_000  # n of one POST /step or websocket step message
+    max_run_steps: int = 1_000_000  # a run's max_steps is at most this ("null: no limit but the server's")
+    max_points: int = 100_000  # data points of one problem (generated, given or CSV rows)
+    max_body_bytes: int = 16 * 1024 * 1024  # size of one HTTP request body
+    max_message_bytes: int = 64 * 1024  # size of one websocket message from a client
+    max_speed: float = 20_000.0  # play speed, steps per second per racer
+    frame_hz: int = 30  # websocket frames per second at most (and the play loop's tick rate)
+    hello_steps: int = 20_000  # step records sent in a websocket hello (the latest ones)
+    max_pending_steps: int = 50_000  # step records waiting for one slow client; older ones are dropped
+    idle_seconds: float = 3600.0  # runs nobody touched (and nobody watches) for this long expire
+    sweep_seconds: float = 60.0  # how often idle runs are looked for
+    api_token: str | None = None  # when set, /api/* and the websocket need `Authorization: Bearer <token>`
+
+    def __post_init__(self) -> None:
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, (int, float)) and not value > 0:
+                raise ValueError(f"{f.name} ({ENV_PREFIX}{f.name.upper()}) must be > 0, got {value}")
+        if self.api_token is not None and not self.api_token.strip():
+            raise ValueError(f"api_token ({ENV_PREFIX}API_TOKEN) must not be blank")
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """Settings with each field overridden by `DESCENT_<FIELD>` when that variable is set."""
+        env = os.environ if env is None else env
+        values: dict[str, Any] = {}
+        for f in dataclasses.fields(cls):
+            raw = env.get(ENV_PREFIX + f.name.upper())
+            if raw is None or raw == "":
+                continue
+            kind = type(f.default) if f.default is not None else str
+            try:
+                values[f.name] = kind(raw.replace("_", "")) if kind in (int, float) else raw
+            except ValueError:
+                raise ValueError(f"{ENV_PREFIX}{f.name.upper()} must be a {kind.__name__}, got {raw!r}") from None
+        return cls(**values)
+
+    def limits(self) -> dict[str, Any]:
+        """The limits a client may want to know (everything but the token)."""
+        out = dataclasses.asdict(self)
+        out.pop("api_token")
+        out["auth"] = self.api_token is not None
+        return out

@@ -1,0 +1,109 @@
+"""Runs held in memory by id: a limit on how many, idle expiry, and a clean shutdown."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from app.errors import RequestError
+from app.player import Player
+from app.settings import Settings
+from engine.run import Run
+
+log = logging.getLogger(__name__)
+
+
+def new_id() -> str:
+    """An unguessable run id: 128 random bits, URL-safe."""
+    return secrets.token_urlsafe(16)
+
+
+@dataclass
+class Entry:
+    """One held run: its player (which owns the run and its lock) and when it was made and last used."""
+
+    id: str
+    player: Player
+    created: datetime = field(default_factory=lambda: datetime.now(UTC))
+    last_used: float = field(default_factory=time.monotonic)
+
+    @property
+    def run(self) -> Run:
+        """The engine run."""
+        return self.player.run
+
+    def touch(self) -> None:
+        """Someone used the run: it does not expire for another idle period."""
+        self.last_used = time.monotonic()
+
+    def idle(self, now: float) -> float:
+        """Seconds since last use; 0 while someone watches it or it plays."""
+        if self.player.clients or self.player.playing:
+            return 0.0
+        return now - self.last_used
+
+
+class Store:
+    """Runs by id."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.entries: dict[str, Entry] = {}
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def add(self, run: Run) -> Entry:
+        """Hold a new run; 503 when the server already holds its maximum."""
+        if len(self.entries) >= self.settings.max_runs:
+            raise RequestError(
+                (), f"the server holds its maximum of {self.settings.max_runs} runs; delete one "
+                f"(DELETE /api/runs/{{id}}) or wait for idle runs to expire", status_code=503)
+        run_id = new_id()
+        entry = Entry(run_id, Player(run_id, run, self.settings))
+        self.entries[run_id] = entry
+        return entry
+
+    def get(self, run_id: str) -> Entry:
+        """The run with this id (and mark it used); 404 naming the id otherwise."""
+        entry = self.entries.get(run_id)
+        if entry is None:
+            raise RequestError(("path", "id"), f"no run with id {run_id[:80]!r} (it may have expired)", status_code=404)
+        entry.touch()
+        return entry
+
+    def find(self, run_id: str) -> Entry | None:
+        """The run with this id, or None."""
+        return self.entries.get(run_id)
+
+    def delete(self, run_id: str) -> None:
+        """Forget a run: stop its player and close its sockets (1000, "run deleted")."""
+        entry = self.get(run_id)
+        del self.entries[run_id]
+        entry.player.close_all(1000, "run deleted")
+
+    def expire(self, now: float | None = None) -> list[str]:
+        """Delete runs idle for longer than idle_seconds; returns their ids."""
+        now = time.monotonic() if now is None else now
+        old = [i for i, e in self.entries.items() if e.idle(now) > self.settings.idle_seconds]
+        for run_id in old:
+            entry = self.entries.pop(run_id)
+            entry.player.close_all(1000, "run expired")
+        if old:
+            log.info("expired %d idle runs", len(old))
+        return old
+
+    async def sweep_forever(self) -> None:
+        """Expire idle runs every sweep_seconds (the app's lifespan runs this as a task)."""
+        while True:
+            await asyncio.sleep(self.settings.sweep_seconds)
+            self.expire()
+
+    def shutdown(self) -> None:
+        """Stop every player and close every socket (1001, "server shutting down")."""
+        for entry in self.entries.values():
+            entry.player.close_all(1001, "server shutting down")

@@ -1,0 +1,61 @@
+"""The page, its headers, Plotly served offline, the registry, health and the OpenAPI docs."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from app.settings import Settings
+from engine.optimizers import OPTIMIZERS
+from tests.app.conftest import StrictClient
+
+
+def test_index_has_registry_limits_and_security_headers(client: StrictClient) -> None:
+    r = client.get("/")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
+    csp = r.headers["content-security-policy"]
+    assert "default-src 'self'" in csp and "script-src 'self'" in csp and "'unsafe-eval'" not in csp
+    assert "connect-src 'self' ws: wss:" in csp
+    assert r.headers["x-content-type-options"] == "nosniff"
+    assert r.headers["x-frame-options"] == "DENY" and r.headers["referrer-policy"] == "no-referrer"
+    assert "/vendor/plotly.min.js" in r.text
+    for script in re.findall(r"<script([^>]*)>(.*?)</script>", r.text, flags=re.S):
+        attrs, body = script
+        assert "src=" in attrs or 'type="application/json"' in attrs, script  # no inline code (CSP)
+        if body.strip():
+            json.loads(body)
+
+
+def test_plotly_and_static_are_served_locally(client: StrictClient) -> None:
+    r = client.get("/vendor/plotly.min.js")
+    assert r.status_code == 200 and "javascript" in r.headers["content-type"]
+    assert len(r.content) > 1_000_000 and b"plotly" in r.content[:2000].lower()
+    assert client.get("/static/does-not-exist.js").status_code == 404
+
+
+def test_registry_and_health(client: StrictClient, settings: Settings) -> None:
+    reg = client.get("/api/registry").json()
+    assert set(reg["optimizers"]) == set(OPTIMIZERS)
+    gd = {s["name"]: s for s in reg["optimizers"]["gd"]["settings"]}
+    assert gd["lr"]["default"] == 0.1 and gd["lr"]["log"] is True
+    assert "linear_regression" in reg["problems"] and "play" in reg["messages"]
+    assert reg["limits"]["max_grid"] == settings.max_grid and "api_token" not in reg["limits"]
+    assert client.get("/api/health").json() == {"ok": True}
+
+
+def test_openapi_documents_every_route(client: StrictClient) -> None:
+    spec: dict[str, Any] = client.get("/openapi.json").json()
+    paths = spec["paths"]
+    for path in ["/api/runs", "/api/runs/{run_id}", "/api/runs/{run_id}/step", "/api/runs/{run_id}/reset",
+                 "/api/runs/{run_id}/racers", "/api/runs/{run_id}/racers/{racer}", "/api/runs/{run_id}/data",
+                 "/api/runs/{run_id}/history", "/api/runs/{run_id}/surface", "/api/runs/{run_id}/field",
+                 "/api/runs/{run_id}/flow", "/api/registry", "/api/health"]:
+        assert path in paths, path
+    schemas = spec["components"]["schemas"]
+    for name in OPTIMIZERS:  # one schema per optimiser, generated from the engine's tables
+        title = "".join(p.capitalize() for p in name.split("_")) + "Optimizer"
+        assert title in schemas
+    assert schemas["GdOptimizer"]["properties"]["lr"]["exclusiveMinimum"] == 0
+    r = client.get("/docs")
+    assert r.status_code == 200 and "content-security-policy" not in r.headers  # Swagger UI needs its CDN
