@@ -138,7 +138,7 @@ class Run:
         # A reset is a new beginning for replays: config() now describes it, and the event log restarts.
         self.clock = 0  # step rounds taken since the last reset (racers that have stopped do not count)
         self.events: list[dict[str, Any]] = []  # live changes, each with the clock at which it was made
-        self._base = {"specs": copy.deepcopy([r.spec for r in self.racers]), "stop": dict(self.stop),
+        self._base: dict[str, Any] = {"specs": copy.deepcopy([r.spec for r in self.racers]), "stop": dict(self.stop),
                       "race": self.race}
         self._seeds = np.random.SeedSequence(self.seed)
         K = len(self.racers)
@@ -324,7 +324,7 @@ class Run:
         return taken
 
     def _step_group(
-        self, grp: _Group, theta: np.ndarray, g: np.ndarray, active: np.ndarray, all_active: bool,
+        self, grp: _Group, theta: np.ndarray, g: np.ndarray, active: list[bool], all_active: bool,
         records: dict[str, np.ndarray],
     ) -> np.ndarray:
         """One update of a group's racers; racers that have stopped keep their θ and state."""
@@ -426,7 +426,7 @@ class Run:
         label = changes.pop("label", None) or r.spec["label"]
         schedule = changes.pop("schedule", r.spec["schedule"])
         if name != r.spec["name"]:
-            keep = {k: r.spec[k] for k in ("lr", "batch_size") if k in r.spec and k not in changes}
+            keep: dict[str, Any] = {k: r.spec[k] for k in ("lr", "batch_size") if k in r.spec and k not in changes}
             keep = {k: v for k, v in keep.items() if any(f.name == k for f in OPTIMIZERS[name].settings)}
             spec = check_racer({"name": name, "schedule": schedule, **keep, **changes}, prefix)
             spec["label"] = label if label != r.spec["name"] else name

@@ -54,7 +54,7 @@ class Setting:
             return [self._number(v, name, float) for v in value]
         return self._number(value, name, int if self.type == "int" else float)
 
-    def _number(self, value: Any, name: str, kind: type) -> Any:
+    def _number(self, value: Any, name: str, kind: Any) -> Any:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise SettingsError(name, f"must be a number, got {value!r}")
         if kind is int and float(value) != int(value):
