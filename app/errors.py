@@ -6,18 +6,23 @@ whether pydantic or the engine (`SettingsError`) found the problem; other 4xx ar
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 from pydantic_core import to_json
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
 
 from engine.settings import SettingsError
 
 Loc = tuple[str | int, ...]
+HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
 
 
 # ----- JSON without NaN ---------------------------------------------------------------------------
@@ -125,7 +130,14 @@ def validation_detail(errors: Sequence[Any], data: Any, prefix: Loc = ()) -> lis
         where: Loc = prefix
         if raw and raw[0] in ("body", "query", "path", "header", "cookie"):
             where, raw = (raw[0],), raw[1:]
-        walked = clean_loc(raw, data) if where in ((), ("body",)) and data is not None else raw
+        if where in ((), ("body",)) and data is not None:
+            # A union-tag error is about the object itself: a trailing tag (a nested union's) is no field.
+            tag_error = err.get("type") in ("union_tag_invalid", "union_tag_not_found")
+            walked = clean_loc((*raw, "") if tag_error else raw, data)
+            if tag_error and walked[-1:] == ("",):
+                walked = walked[:-1]
+        else:
+            walked = raw
         loc, msg = _message(err, (*where, *walked))
         name = dotted(loc) or "body"
         out.append({"loc": list(loc), "msg": f"{name}: {msg}", "type": err.get("type", "value_error")})
@@ -167,8 +179,32 @@ async def _on_request_error(request: Request, exc: Exception) -> JSONResponse:
     return SafeJSONResponse({"detail": detail}, status_code=422)
 
 
+def allowed_methods(request: Request) -> list[str]:
+    """Every documented method at this path; paths without parameters win (POST /api/runs/import is not
+    GET /api/runs/{id}). Starlette's own Allow names only the methods of the first route matching the path."""
+    path = request.scope.get("path", "")
+    static: set[str] = set()
+    dynamic: set[str] = set()
+    for template, operations in request.app.openapi().get("paths", {}).items():
+        parts = re.split(r"\{[^}/]+\}", template)
+        if re.fullmatch("[^/]+".join(re.escape(p) for p in parts), path):
+            methods = {m.upper() for m in operations if m in HTTP_METHODS}
+            (static if len(parts) == 1 else dynamic).update(methods)
+    return sorted(static or dynamic)
+
+
+async def _on_http(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 405:
+        methods = allowed_methods(request)
+        if methods:
+            exc = StarletteHTTPException(405, exc.detail, {**(exc.headers or {}), "Allow": ", ".join(methods)})
+    return await http_exception_handler(request, exc)
+
+
 def install(app: FastAPI) -> None:
-    """Register the handlers that turn bad input into 4xx naming the field."""
+    """Register the handlers that turn bad input into 4xx naming the field (and 405s that list every method)."""
+    app.add_exception_handler(StarletteHTTPException, _on_http)
     app.add_exception_handler(RequestValidationError, _on_validation)
     app.add_exception_handler(SettingsError, _on_settings)
     app.add_exception_handler(RequestError, _on_request_error)

@@ -12,7 +12,9 @@ from fastapi.staticfiles import StaticFiles
 from app import errors
 from app.errors import SafeJSONResponse
 from app.middleware import BodyLimit, SecurityHeaders, TokenAuth
-from app.routes import landscape, pages, registry, runs, stream
+from app.routes import landscape, lecture, network, pages, registry, runs, saved, share, stream
+from app.saved import open_saved
+from app.schemas import error_responses
 from app.settings import Settings
 from app.store import Store
 
@@ -24,6 +26,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """A new app with its own store; settings default to the `DESCENT_*` environment variables."""
     settings = settings or Settings.from_env()
     store = Store(settings)
+    saved_runs = open_saved(settings)  # opened on first use
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -32,14 +35,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             yield
         finally:
             sweeper.cancel()
-            store.shutdown()
+            await store.aclose()  # play loops stopped, sockets closed (1001); saved runs are already on disk
+            saved_runs.close()
 
+    # Every operation may answer 400 (a body that is not JSON text), 401 (the token) and 413 (the body limit).
     app = FastAPI(title="Descent", version="0.1.0", description=DESCRIPTION, lifespan=lifespan,
-                  default_response_class=SafeJSONResponse)
+                  default_response_class=SafeJSONResponse, responses=error_responses(400, 401, 413))
     app.state.settings = settings
     app.state.store = store
+    app.state.saved = saved_runs
     errors.install(app)
-    for module in (runs, landscape, stream, registry, pages):
+    for module in (runs, share, saved, landscape, network, lecture, stream, registry, pages):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=pages.STATIC_DIR, check_dir=False), name="static")
     # Outermost last: headers on every answer, then the token, then the body limit.

@@ -1,14 +1,28 @@
-"""Building pydantic schemas from the engine's `Setting` tables, and tagged unions with a default tag."""
+"""The schemas' base classes, pydantic fields built from the engine's `Setting` tables, and tagged unions."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import Discriminator, Field, Tag
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag
 
 from engine.optimizers import Optimizer
 from engine.settings import Setting
+
+MAX_SEED = 2**53 - 1  # seeds stay exact in JavaScript numbers (and in JSON Schema's float comparisons)
+
+
+class Req(BaseModel):
+    """Base of every request and client message: unknown fields, NaN and Infinity refused; JSON types only."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, strict=True)
+
+
+class Resp(BaseModel):
+    """Base of responses: documented fields typed, more fields allowed (they are welcome)."""
+
+    model_config = ConfigDict(extra="allow")
 
 
 def tagged(models: dict[str, Any], key: str, default: str | None) -> Any:

@@ -5,34 +5,34 @@ Optimiser, schedule and stopping fields are generated from the engine's `Setting
 schemas, the page's controls and the engine's own validation never drift. The engine checks every
 value again; these models give early, field-named errors and the OpenAPI docs.
 
-To add a problem kind, write its spec model and add it to `PROBLEM_SPECS` below (one place).
+Problem specs (linear regression, networks, test surfaces) are in app/schemas_problems.py; to add a kind,
+write its spec model there and add it to `PROBLEM_SPECS` below (one place). The bases `Req` and `Resp`
+live in app/schema_tools.py and are imported from here by the other schema modules.
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, TypeAdapter, create_model
+from pydantic import BaseModel, Field, TypeAdapter, create_model
 
-from app.schema_tools import fields_of, literal, tag_field, tagged, title, union_settings
+from app.schema_tools import (
+    MAX_SEED,
+    Req,
+    Resp,
+    fields_of,
+    literal,
+    tag_field,
+    tagged,
+    title,
+    union_settings,
+)
+from app.schemas_problems import LinearRegressionSpec, NetworkSpec, SurfaceSpec
 from engine.optimizers import OPTIMIZERS
 from engine.run import STOP_SETTINGS
 from engine.schedules import SCHEDULES
 
-MAX_SEED = 2**53 - 1  # seeds stay exact in JavaScript numbers (and in JSON Schema's float comparisons)
 Status = Literal["ready", "running", "paused", "converged", "diverged", "stopped"]
-
-
-class Req(BaseModel):
-    """Base of every request and client message: unknown fields, NaN and Infinity refused; JSON types only."""
-
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, strict=True)
-
-
-class Resp(BaseModel):
-    """Base of responses: documented fields typed, more fields allowed (they are welcome)."""
-
-    model_config = ConfigDict(extra="allow")
 
 
 # ----- generated from the engine's Setting tables --------------------------------------------------
@@ -70,7 +70,8 @@ OptimizerPatch = create_model(
     "OptimizerPatch",
     __base__=Req,
     __doc__="Changes to a racer's optimiser: only the fields given change; a new `name` switches optimiser.",
-    name=(literal(*OPTIMIZERS) | None, Field(None, description="switch to this optimizer")),
+    # Not nullable: null is no optimizer (the engine would fail on it); leave `name` out to keep the optimizer.
+    name=(literal(*OPTIMIZERS), Field(None, description="switch to this optimizer (absent: keep it)")),
     **_COMMON,
     **fields_of(union_settings(OPTIMIZERS), partial=True),
 )
@@ -82,58 +83,14 @@ StopPatch = create_model(
     **fields_of(STOP_SETTINGS, partial=True),
 )
 
-# ----- problems -------------------------------------------------------------------------------------
-Point2 = Annotated[list[float], Field(min_length=2, max_length=2)]
-
-
-class GeneratedLine(Req):
-    """Generated data y = intercept + slope·x + noise, x uniform on [x_min, x_max]."""
-
-    n: int = Field(100, ge=2, description="number of points")
-    slope: float = Field(3.0, description="true θ2")
-    intercept: float = Field(2.0, description="true θ1")
-    noise: float = Field(0.5, ge=0, description="standard deviation of the Gaussian noise on y")
-    x_min: float = 0.0
-    x_max: float = 1.0
-    seed: int = Field(0, ge=0, le=MAX_SEED, description="same seed, same points")
-
-
-class PointsData(Req):
-    """User points as rows [x, y]."""
-
-    points: list[Point2] = Field(description="rows [x, y]; at least 2, not all x equal")
-
-
-class CsvData(Req):
-    """CSV text with a header naming the columns x and y."""
-
-    csv: str = Field(description='CSV text, e.g. "x,y\\n0.1,2.3\\n0.5,3.4"')
-
-
-def _data_kind(v: Any) -> str:
-    if isinstance(v, dict):
-        return "points" if "points" in v else "csv" if "csv" in v else "generated"
-    return "points" if hasattr(v, "points") else "csv" if hasattr(v, "csv") else "generated"
-
-
-LineData = Annotated[
-    Annotated[GeneratedLine, Tag("generated")] | Annotated[PointsData, Tag("points")] | Annotated[CsvData, Tag("csv")],
-    Discriminator(_data_kind),
-]
-
-
-class LinearRegressionSpec(Req):
-    """Linear regression h(x; θ) = θ1 + θ2·x with J(θ) = 1/N Σ (y − θᵀx)²."""
-
-    kind: Literal["linear_regression"] = "linear_regression"
-    data: LineData = Field(default_factory=GeneratedLine)  # type: ignore[arg-type]
-
-
+# ----- problems (the models are in app/schemas_problems.py) ---------------------------------------------
 # The one place problem kinds are listed: add a spec model here (and a builder in engine.build.PROBLEMS).
 # A new kind's model declares `kind: Literal["<kind>"]` with no default: only linear_regression is the
 # default (a spec without "kind"), so the OpenAPI oneOf reads specs exactly as the server does.
-PROBLEM_SPECS: dict[str, type[BaseModel]] = {
+PROBLEM_SPECS: dict[str, Any] = {
     "linear_regression": LinearRegressionSpec,
+    "network": NetworkSpec,
+    "surface": SurfaceSpec,  # itself a union: one model per surface, chosen by "name"
 }
 ProblemSpec: Any = tagged(PROBLEM_SPECS, "kind", "linear_regression")
 
@@ -385,8 +342,15 @@ class SubscribeMsg(Req):
 
     type: Literal["subscribe"]
     frame_hz: float | None = Field(None, ge=1, le=30, description="frames per second at most")
-    steps: bool | None = Field(None, description="false: frames carry the state only")
-    grid_every: int | None = Field(None, ge=1, le=1000, description="network runs: decision grid every k frames")
+    steps: bool | None = Field(None, description="false: frames carry no step records")
+    weights: bool | None = Field(None, description="network runs: racer 0's weights in frames (`network`)")
+    grid: bool | None = Field(None, description="network runs: the decision grid (one input: the curve) in frames")
+    grid_hz: float | None = Field(None, gt=0, le=10, description="grids per second at most (default 5; the server "
+                                                                 "sends fewer when its grid work would pass 20 % "
+                                                                 "of its time)")
+    grid_n: int | None = Field(None, ge=10, le=100, description="decision-grid points per side (default 60)")
+    hidden: bool | None = Field(None, description="network runs with 2 inputs: hidden-unit grids (24 × 24) "
+                                                  "in frames, with the decision grid")
 
 
 class PingMsg(Req):

@@ -16,6 +16,7 @@ class Settings:
     """Every limit the server enforces, each refused with a clear message when passed."""
 
     max_runs: int = 500  # runs held at once (all clients together)
+    max_runs_per_client: int = 50  # runs one client (IP address) holds at once; loopback clients are exempt
     max_racers: int = 16  # racers (optimisers) in one run
     max_grid: int = 300  # n of the n × n loss surface
     max_field: int = 60  # n of the n × n −∇J arrow field
@@ -31,6 +32,13 @@ class Settings:
     max_pending_steps: int = 50_000  # step records waiting for one slow client; older ones are dropped
     idle_seconds: float = 3600.0  # runs nobody touched (and nobody watches) for this long expire
     sweep_seconds: float = 60.0  # how often idle runs are looked for
+    max_messages_per_second: float = 200.0  # websocket messages read per connection per second (more wait)
+    max_events: int = 10_000  # live changes since the last reset that a run can be saved, exported or imported with
+    max_record_bytes: int = 8 * 1024 * 1024  # one saved run (config + event log) as JSON
+    max_saved: int = 10_000  # saved runs kept (all clients together)
+    max_saved_per_client: int = 200  # saved runs of one client (IP address); loopback clients are exempt
+    data_dir: str = "./data"  # where the SQLite file of saved runs lives (descent.sqlite3)
+    store_url: str | None = None  # postgresql://... keeps saved runs in PostgreSQL instead (needs psycopg)
     api_token: str | None = None  # when set, /api/* and the websocket need `Authorization: Bearer <token>`
 
     def __post_init__(self) -> None:
@@ -60,6 +68,7 @@ class Settings:
     def limits(self) -> dict[str, Any]:
         """The limits a client may want to know (everything but the token)."""
         out = dataclasses.asdict(self)
-        out.pop("api_token")
+        for private in ("api_token", "data_dir", "store_url"):  # secrets and server paths stay on the server
+            out.pop(private)
         out["auth"] = self.api_token is not None
         return out

@@ -63,14 +63,29 @@ async def records_between(
     return out
 
 
+class Raw(str):
+    """JSON text encoded already (a network's weights or grid, shared by every watcher): `encode` puts it into
+    a message as it is, where it stands for the value it encodes."""
+
+
 async def encode(msg: dict[str, Any]) -> str:
-    """Strict JSON text of a message; the step records of a big one are encoded in slices, yielding between."""
+    """Strict JSON text of a message; the step records of a big one are encoded in slices, yielding between.
+
+    Top-level values that are `Raw` are spliced in as they are.
+    """
+    raw = {k: v for k, v in msg.items() if isinstance(v, Raw)}
     steps = msg.get("steps")
-    if not isinstance(steps, list) or len(steps) <= RECORD_SLICE:
+    big = isinstance(steps, list) and len(steps) > RECORD_SLICE
+    if not raw and not big:
         return dumps(msg)
-    parts = []
-    for a in range(0, len(steps), RECORD_SLICE):
-        parts.append(dumps(steps[a : a + RECORD_SLICE])[1:-1])
-        await asyncio.sleep(0)
-    head = dumps({k: v for k, v in msg.items() if k != "steps"})
-    return head[:-1] + ("," if head != "{}" else "") + '"steps":[' + ",".join(parts) + "]}"
+    tail: list[str] = []
+    if big:
+        assert isinstance(steps, list)
+        parts = []
+        for a in range(0, len(steps), RECORD_SLICE):
+            parts.append(dumps(steps[a : a + RECORD_SLICE])[1:-1])
+            await asyncio.sleep(0)
+        tail.append('"steps":[' + ",".join(parts) + "]")
+    tail += [f"{dumps(k)}:{v}" for k, v in raw.items()]
+    head = dumps({k: v for k, v in msg.items() if k not in raw and not (big and k == "steps")})
+    return head[:-1] + ("," if head != "{}" else "") + ",".join(tail) + "}"

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from app.errors import RequestError
+from app.limits import exempt
 from app.player import Player
 from app.settings import Settings
 from engine.run import Run
@@ -28,6 +29,7 @@ class Entry:
 
     id: str
     player: Player
+    owner: str | None = None  # the client (app.limits.client_key) that made it; None: made by the server
     created: datetime = field(default_factory=lambda: datetime.now(UTC))
     last_used: float = field(default_factory=time.monotonic)
 
@@ -57,14 +59,23 @@ class Store:
     def __len__(self) -> int:
         return len(self.entries)
 
-    def add(self, run: Run) -> Entry:
-        """Hold a new run; 503 when the server already holds its maximum."""
+    def check_room(self, owner: str | None = None) -> None:
+        """503 when the server holds max_runs runs; 429 when this client holds max_runs_per_client."""
         if len(self.entries) >= self.settings.max_runs:
             raise RequestError(
-                (), f"the server holds its maximum of {self.settings.max_runs} runs; delete one "
+                (), f"the server holds its maximum of {self.settings.max_runs} runs (max_runs); delete one "
                 f"(DELETE /api/runs/{{id}}) or wait for idle runs to expire", status_code=503)
+        cap = self.settings.max_runs_per_client
+        if not exempt(owner) and sum(e.owner == owner for e in self.entries.values()) >= cap:
+            raise RequestError(
+                (), f"this client holds its maximum of {cap} runs (max_runs_per_client); delete one "
+                f"(DELETE /api/runs/{{id}}) or wait for idle runs to expire", status_code=429)
+
+    def add(self, run: Run, owner: str | None = None) -> Entry:
+        """Hold a new run made by `owner` (a client key; app.limits.OwnerDep); 503 or 429 past the limits."""
+        self.check_room(owner)
         run_id = new_id()
-        entry = Entry(run_id, Player(run_id, run, self.settings))
+        entry = Entry(run_id, Player(run_id, run, self.settings), owner)
         self.entries[run_id] = entry
         return entry
 
@@ -75,6 +86,10 @@ class Store:
             raise RequestError(("path", "id"), f"no run with id {run_id[:80]!r} (it may have expired)", status_code=404)
         entry.touch()
         return entry
+
+    def owned_by(self, owner: str | None) -> list[Entry]:
+        """The runs this client made, oldest first (run ids are capabilities: nobody lists another's)."""
+        return sorted((e for e in self.entries.values() if e.owner == owner), key=lambda e: e.created)
 
     def find(self, run_id: str) -> Entry | None:
         """The run with this id, or None."""
@@ -107,3 +122,10 @@ class Store:
         """Stop every player and close every socket (1001, "server shutting down")."""
         for entry in self.entries.values():
             entry.player.close_all(1001, "server shutting down")
+
+    async def aclose(self, timeout: float = 5.0) -> None:
+        """shutdown(), then wait (at most `timeout` s) until every play loop has really stopped."""
+        tasks = [e.player.task for e in self.entries.values() if e.player.task is not None]
+        self.shutdown()
+        if tasks:
+            await asyncio.wait(tasks, timeout=timeout)

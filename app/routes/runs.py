@@ -12,6 +12,7 @@ from fastapi.responses import StreamingResponse
 
 from app.deps import EntryDep, SettingsDep, StoreDep
 from app.errors import RequestError
+from app.limits import OwnerDep
 from app.schemas import (
     CreateRun,
     DataPoints,
@@ -26,9 +27,12 @@ from app.schemas import (
     dump,
     error_responses,
 )
+from app.schemas_network import NetworkData
+from app.schemas_saved import TOO_MANY_RUNS
 from app.settings import Settings
 from app.stepping import encode, server_stop
 from engine.build import build_run
+from engine.datasets2d import MAX_POINTS as NETWORK_MAX_POINTS
 from engine.history import History as HistoryBuffer
 from engine.problems import Problem
 from engine.settings import SettingsError
@@ -40,9 +44,12 @@ CSV_CHUNK = 2_000  # rows formatted between yields to the event loop
 def engine_spec(body: CreateRun, settings: Settings) -> dict[str, Any]:
     """The engine's spec of a new run, with the server's limits checked (the engine checks the rest)."""
     spec = body.model_dump(exclude_unset=True)
-    data = (spec.get("problem") or {}).get("data") or {}
+    problem = spec.get("problem") or {}
+    data = problem.get("data") or {}
     where = ("body", "problem", "data")
     cap = settings.max_points
+    if problem.get("kind") == "network":
+        cap = min(cap, NETWORK_MAX_POINTS)
     if len(data.get("points", ())) > cap:
         raise RequestError((*where, "points"), f"too many points: {len(data['points']):,} (at most {cap:,})")
     if isinstance(data.get("n"), int) and data["n"] > cap:
@@ -56,21 +63,22 @@ def engine_spec(body: CreateRun, settings: Settings) -> dict[str, Any]:
     return spec
 
 
-@router.post("", status_code=201, summary="Create a run", responses=error_responses(503), response_model=RunState,
-             response_model_exclude_unset=True)
+@router.post("", status_code=201, summary="Create a run", responses={**error_responses(503), **TOO_MANY_RUNS},
+             response_model=RunState, response_model_exclude_unset=True)
 async def create_run(
-    store: StoreDep, settings: SettingsDep, body: Annotated[CreateRun | None, Body()] = None
+    store: StoreDep, settings: SettingsDep, owner: OwnerDep, body: Annotated[CreateRun | None, Body()] = None
 ) -> dict[str, Any]:
     """Build a run from {problem, optimizer | racers, stop, start, seed}; `{}` is generated data, gd, lr 0.1."""
+    store.check_room(owner)  # before building it
     run = build_run(engine_spec(body or CreateRun.model_validate({}), settings))
-    return store.add(run).player.state()
+    return store.add(run, owner).player.state()
 
 
-@router.get("", response_model=list[RunSummary], summary="List runs")
-async def list_runs(store: StoreDep) -> list[dict[str, Any]]:
-    """Every run held, oldest first."""
+@router.get("", response_model=list[RunSummary], summary="List your runs")
+async def list_runs(store: StoreDep, owner: OwnerDep) -> list[dict[str, Any]]:
+    """The runs this client (IP address) created, oldest first: a run's id is the capability to it."""
     out = []
-    for e in sorted(store.entries.values(), key=lambda e: e.created):
+    for e in store.owned_by(owner):
         run = e.run
         out.append({
             "id": e.id, "kind": run.problem.kind, "status": run.status, "t": run.t,
@@ -140,20 +148,29 @@ def _line_data(problem: Problem) -> dict[str, Any]:
     return {"x": data.X[:, 0].tolist(), "y": data.y.tolist(), "columns": ["x", "y"]}
 
 
+def _network_data(problem: Problem) -> dict[str, Any]:
+    data = problem.data  # type: ignore[attr-defined]
+    return {"train": {"X": data.train.X.tolist(), "y": data.train.y.tolist()},
+            "test": {"X": data.test.X.tolist(), "y": data.test.y.tolist()},
+            "task": data.task, "classes": data.classes, "inputs": data.inputs}
+
+
 DATA_VIEWS: dict[str, Callable[[Problem], dict[str, Any]]] = {
     "linear_regression": _line_data,
+    "network": _network_data,
 }
 
 
-@router.get("/{run_id}/data", response_model=DataPoints, summary="The run's data points",
+@router.get("/{run_id}/data", response_model=DataPoints | NetworkData, summary="The run's data points",
             responses=error_responses(409))
-async def run_data(entry: EntryDep) -> dict[str, Any]:
-    """The points the problem was built from, one list per column (what the data plot draws)."""
+async def run_data(entry: EntryDep) -> Response:
+    """Linear regression: the points, one list per column (x, y). Networks: the training and test sets
+    ({X, y} each: inputs and labels or targets), the task, the number of classes and of inputs."""
     problem = entry.run.problem
     view = DATA_VIEWS.get(problem.kind)
     if view is None:
         raise RequestError((), f"a {problem.kind} problem has no data points", status_code=409)
-    return view(problem)
+    return await json_response(view(problem))
 
 
 async def json_response(content: dict[str, Any]) -> Response:

@@ -17,6 +17,7 @@ from starlette.websockets import WebSocketDisconnect, WebSocketState
 
 from app.client import Client
 from app.errors import message_of
+from app.limits import Throttle
 from app.player import Player
 from app.schemas import (
     CLIENT_MESSAGES,
@@ -92,20 +93,21 @@ async def handle(msg: Any, client: Client, player: Player) -> None:
     elif isinstance(msg, RemoveRacerMsg):
         await player.remove_racer(msg.racer)
     elif isinstance(msg, SubscribeMsg):
-        client.subscribe(msg.frame_hz, msg.steps, msg.grid_every)
-        client.push({"type": "subscribed", "frame_hz": client.frame_hz, "steps": client.want_steps,
-                     "grid_every": client.grid_every})
+        client.push(client.subscribe(msg))
+        player.subscribed(client)
     elif isinstance(msg, PingMsg):
         client.push({"type": "pong"}, flush=True)  # a barrier: every step taken before the ping precedes it
 
 
 async def read_loop(ws: WebSocket, client: Client, entry: Entry, settings: Settings) -> None:
     """Receive, check and carry out client messages, one at a time, until the client leaves."""
+    throttle = Throttle(settings.max_messages_per_second)
     while True:
         message = await ws.receive()
         if message["type"] == "websocket.disconnect":
             return
         await client.room.wait()  # a client that does not read its answers is not read either
+        await throttle.wait()  # nor one that floods: it is read at max_messages_per_second (TCP pushes back)
         kind = None
         try:
             msg, problem = parse(dict(message), settings.max_message_bytes)

@@ -77,5 +77,46 @@ export const getSurface = (id, n, box) => request("GET", `/api/runs/${id}/surfac
 export const getField = (id, n, box) => request("GET", `/api/runs/${id}/field${query({ n, ...box })}`);
 export const getFlow = (id, perSide, box) =>
   request("GET", `/api/runs/${id}/flow${query({ per_side: perSide, ...box })}`);
+// Networks: the weights, the model's output over the input plane (or at given points), the hidden units.
+export const getNetwork = (id) => request("GET", `/api/runs/${id}/network`);
+export const getPredict = (id, n) => request("GET", `/api/runs/${id}/predict${query({ n })}`);
+export const postPredict = (id, points) => request("POST", `/api/runs/${id}/predict`, { points });
+export const getHidden = (id, n) => request("GET", `/api/runs/${id}/hidden${query({ n })}`);
+// The lecture (issue 5): backprop table, cross-entropy vs quadratic, loss-landscape slices, one update explained.
+export const getBackprop = (id, params) => request("GET", `/api/runs/${id}/backprop${query(params)}`);
+/** Run `id`'s network, or the small default network when id is null. */
+export const getLossCompare = (id, params) =>
+  request("GET", `${id ? `/api/runs/${id}` : "/api"}/loss-compare${query(params)}`);
+export const getSlice = (id, params) => request("GET", `/api/runs/${id}/slice${query(params)}`);
+export const getLine = (id, params) => request("GET", `/api/runs/${id}/line${query(params)}`);
+export const getExplain = (id, params) => request("GET", `/api/runs/${id}/explain${query(params)}`);
+export const getLessons = () => request("GET", "/api/lessons");
 export const historyUrl = (id, format = "csv") =>
   `/api/runs/${id}/history${query({ format, token: token() || undefined })}`;
+
+// ----- saved runs, export and import (saved.js, export.js, replay.js) ---------------------------------------
+
+/** The body of an answer as text (CSV, or JSON kept byte for byte for a download). */
+async function requestText(path) {
+  const headers = {};
+  const t = token();
+  if (t) headers.Authorization = `Bearer ${t}`;
+  const res = await fetch(path, { headers });
+  const text = await res.text();
+  if (!res.ok) {
+    let json = null;
+    try { json = JSON.parse(text); } catch { json = null; }
+    throw new ApiError(res.status, messageOf(json, res.status));
+  }
+  return text;
+}
+
+export const saveRun = (id, name) => request("POST", `/api/runs/${id}/save`, { name });
+export const listSaved = () => request("GET", "/api/saved");
+export const getSaved = (sid) => request("GET", `/api/saved/${encodeURIComponent(sid)}`);
+export const openSaved = (sid) => request("POST", `/api/saved/${encodeURIComponent(sid)}/open`);
+export const deleteSaved = (sid) => request("DELETE", `/api/saved/${encodeURIComponent(sid)}`);
+export const getRunConfig = (id) => request("GET", `/api/runs/${id}/config`);
+export const importRun = (doc) => request("POST", "/api/runs/import", doc);
+export const exportText = (id) => requestText(`/api/runs/${id}/export`);
+export const historyText = (id, format = "csv") => requestText(`/api/runs/${id}/history${query({ format })}`);

@@ -115,7 +115,7 @@ export function init(reg, handlers) {
   });
 
   const toggles = [["show-arrows", "arrows"], ["show-flow", "flow"], ["log-j", "logJ"], ["log-grad", "logGrad"],
-    ["show-3d", "surface3d"]];
+    ["show-3d", "surface3d"], ["show-step-arrows", "stepArrows"]];
   for (const [id, key] of toggles) $(id).addEventListener("change", () => intents.setView({ [key]: $(id).checked }));
 
   $("copy-link").addEventListener("click", () => intents.copyLink());
@@ -153,7 +153,7 @@ export function sync(config) {
     }
     if (active !== $("lr-input")) $("lr-input").value = plain(r.lr, 4);
   }
-  const hasBatch = "batch_size" in r && r.name !== "random_search";
+  const hasBatch = "batch_size" in r && r.name !== "random_search" && config.kind !== "surface"; // no data, no batches
   $("batch-field").hidden = !hasBatch;
   if (hasBatch) {
     const b = r.batch_size;
@@ -176,6 +176,8 @@ export function sync(config) {
   $("log-j").checked = !!config.view.logJ;
   $("log-grad").checked = !!config.view.logGrad;
   $("show-3d").checked = !!config.view.surface3d;
+  if ($("show-step-arrows")) $("show-step-arrows").checked = config.view.stepArrows !== false;
+
 }
 
 /** The update rule in the lecture's words for plain gradient descent, else the registry's formula. */

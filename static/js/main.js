@@ -13,7 +13,13 @@ import * as render from "./render.js";
 import * as controls from "./controls.js";
 import * as status from "./status.js";
 import * as toast from "./toast.js";
+import * as race from "./race.js";
+import { PRESETS, hasLr, newRacer, niceLr, racerLabel } from "./racers.js";
 import { PANELS } from "./panels/index.js";
+import * as replay from "./replay.js";
+import * as saved from "./saved.js";
+import * as exporter from "./export.js";
+import * as lecture from "./lecture/index.js";
 
 function readJson(id) {
   try {
@@ -120,8 +126,9 @@ const intents = {
     const url = window.location.href;
     try {
       await navigator.clipboard.writeText(url);
-      toast.info(S.linkIsComplete() ? "link copied"
-        : "link copied (without the uploaded CSV: it is too long for a link)");
+      const replayHint = S.run.state?.t ? " · it starts at t = 0: Runs → Copy replay link keeps this run's numbers" : "";
+      toast.info((S.linkIsComplete() ? "link copied"
+        : "link copied (without the uploaded CSV: it is too long for a link)") + replayHint);
     } catch {
       window.prompt("Copy this link:", url);
     }
@@ -129,9 +136,117 @@ const intents = {
   error: (msg) => toast.error(msg),
 };
 
+// ----- races (race.js): racer sets, add / remove, live settings per racer ----------------------------
+
+/** Learning rates that suit the problem on screen: {gd, ada} for plain and adaptive steps. */
+function suggestedLrs() {
+  const panel = PANELS[S.config.kind];
+  if (panel?.suggestedLrs) return panel.suggestedLrs(S.config, S.run.state);
+  const p = S.run.state?.problem || {};
+  const gd = panel?.racerDefaults?.lr ?? p.best_lr ?? (p.max_stable_lr ? p.max_stable_lr / 2 : 0.1);
+  return { gd: niceLr(gd), ada: 0.05 };
+}
+
+const raceSenders = new Map(); // racer -> throttled sender of its lr (a slider drag)
+function sendRacer(k, optimizer) {
+  if (Object.keys(optimizer).length === 1 && "lr" in optimizer) {
+    if (!raceSenders.has(k)) {
+      raceSenders.set(k, throttle((i, lr) => socket.send({ type: "set", racer: i, optimizer: { lr } }), 60));
+    }
+    raceSenders.get(k)(k, optimizer.lr);
+    return;
+  }
+  socket.send({ type: "set", racer: k, optimizer });
+}
+
+const raceIntents = {
+  /** A one-click racer set: a fresh run from θ⁽⁰⁾, played at once. */
+  async preset(id) {
+    const p = PRESETS.find((x) => x.id === id);
+    if (!p) return;
+    S.setConfig({ racers: p.racers(suggestedLrs()) });
+    race.collapseAll();
+    controls.sync(S.config);
+    await session.startRun();
+    session.play();
+  },
+  add(name) {
+    if (S.config.racers.length >= (limits.max_racers || 16)) {
+      toast.error(`a race holds at most ${limits.max_racers || 16} racers`);
+      return;
+    }
+    const r = newRacer(name, suggestedLrs());
+    S.setConfig({ racers: [...S.config.racers, r] });
+    socket.send({ type: "add_racer", racer: S.cleanRacer(r) }); // live: it starts from θ⁽⁰⁾ at its own t = 0
+  },
+  remove(k) {
+    if (S.config.racers.length < 2 || !S.config.racers[k]) return;
+    raceSenders.clear();
+    S.setConfig({ racers: S.config.racers.filter((_, j) => j !== k) });
+    socket.send({ type: "remove_racer", racer: k });
+    controls.sync(S.config); // back to one racer: the classic panels show it
+  },
+  change(k, changes) {
+    const old = S.config.racers[k];
+    S.setRacer(k, changes);
+    const r = S.config.racers[k];
+    const msg = {};
+    for (const [key, v] of Object.entries(changes)) if (v !== undefined && key !== "label") msg[key] = v;
+    // Its name on screen follows its settings ("SGD" → "momentum 0.9") unless a person typed one.
+    if ("label" in changes || racerLabel(r) !== racerLabel(old)) msg.label = racerLabel(r);
+    if (Object.keys(msg).length) sendRacer(k, msg);
+  },
+  replace(k, name) {
+    const r = newRacer(name, suggestedLrs());
+    const racers = S.config.racers.map((x, j) => (j === k ? r : x));
+    S.setConfig({ racers });
+    const optimizer = { ...S.cleanRacer(r) };
+    if (hasLr(r)) optimizer.schedule = { name: "constant" }; // the server would keep the old one
+    socket.send({ type: "set", racer: k, optimizer });
+  },
+  error: (msg) => toast.error(msg),
+};
+
+/** A new surface (or kind): every racer takes the learning rate that suits it. */
+function retuneRacers() {
+  const lrs = suggestedLrs();
+  const racers = S.config.racers.map((r) => (hasLr(r) ? { ...r, lr: newRacer(r.name, lrs).lr } : r));
+  S.setConfig({ racers });
+  controls.sync(S.config);
+}
+
+/** The problem-kind switch, from the panels table (a kind this server does not offer is shown disabled). */
+function mountKinds() {
+  const box = document.getElementById("kind-switch");
+  const offered = registry.problems || Object.keys(PANELS);
+  const esc = (s) => String(s).replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" }[c]));
+  box.innerHTML = Object.values(PANELS).map((p) => {
+    const off = !offered.includes(p.kind);
+    return `<label title="${esc(off ? "this server does not offer it" : p.title)}"><input type="radio" name="kind"
+      value="${esc(p.kind)}" data-testid="kind-${esc(p.kind)}" ${off ? "disabled" : ""}><span>${esc(p.label || p.title)}</span></label>`;
+  }).join("");
+  box.addEventListener("change", (ev) => setKind(ev.target.value));
+}
+
+/** Another kind of problem: its panel and charts, optimiser settings that suit it, and a fresh run. */
+function setKind(kind) {
+  const panel = PANELS[kind];
+  if (!panel || kind === S.config.kind) return;
+  S.setConfig({ kind, start: null });
+  retuneRacers();
+  if (S.config.racers.length === 1) S.setRacer(0, { batch_size: panel.racerDefaults?.batch_size ?? null });
+  controls.sync(S.config);
+  mountPanel();
+  session.startRun();
+}
+
 function mountPanel() {
   const panel = PANELS[S.config.kind];
   document.getElementById("h-problem").textContent = panel.title;
+  document.body.dataset.kind = S.config.kind;
+  const radio = document.querySelector(`#kind-switch input[value="${S.config.kind}"]`);
+  if (radio) radio.checked = true;
+  render.useView(panel.view || "classic");
   const fresh = (changes) => {
     S.setConfig(changes);
     panel.sync(S.config);
@@ -141,6 +256,14 @@ function mountPanel() {
     onData: (changes) => fresh({ data: changes }),
     onCsv: (text) => fresh({ csv: text }),
     onClearCsv: () => fresh({ csv: null }),
+    onConfig: (changes) => {
+      // Another test surface: its own start, and learning rates that suit it (race.js shows them).
+      const newSurface = changes.surface && changes.surface.name !== S.config.surface?.name;
+      S.setConfig(changes);
+      if (newSurface) retuneRacers();
+      panel.sync(S.config);
+      session.startRun();
+    },
     onError: (msg) => toast.error(msg),
   }, limits);
   panel.sync(S.config);
@@ -202,7 +325,25 @@ function exposeTestHooks() {
     tableRows: p.tableRows,
     newestRow: p.newestRow,
     socketOpen: () => socket.isOpen(),
+    net: p.net, // network charts (test_network.py)
+    // Races (test_race.py).
+    get racerCount() { return S.run.state?.racers?.length ?? 0; },
+    get configRacers() { return structuredClone(S.config.racers); },
+    stepsOf: (k) => S.run.history[k]?.t.length ?? 0,
+    lastStepLrOf(k) {
+      const h = S.run.history[k];
+      return h && h.lr.length ? h.lr[h.lr.length - 1] : null;
+    },
+    racerStatus: (k) => S.run.state?.racers?.[k]?.status ?? null,
+    leaderRows: p.leaderRows,
+    leaderTexts: p.leaderTexts,
+    stepArrowCount: p.stepArrowCount,
+    // Share, save, export (test_share.py): racer k's history columns.
+    lossesOf: (k = 0) => [...(S.run.history[k]?.loss ?? [])],
+    stepsTOf: (k = 0) => [...(S.run.history[k]?.t ?? [])],
+    lecture: lecture.probes, // the lecture's views and lessons (test_lecture.py, test_lessons.py)
   };
+
   Object.defineProperty(window, "__descent", { value: Object.freeze(hooks), writable: false });
 }
 
@@ -215,25 +356,55 @@ function takeToken() {
   }
 }
 
+/** Take a whole config (a run reopened, imported or replayed: replay.js); the panels, controls and URL follow. */
+function adoptConfig(c) {
+  const kindChanged = c.kind !== S.config.kind;
+  S.setConfig(c);
+  sanitizeConfig();
+  controls.sync(S.config);
+  if (kindChanged) mountPanel();
+  else PANELS[S.config.kind]?.sync(S.config);
+}
+
 function boot() {
   takeToken();
+  replay.init({ adoptConfig }, registry, limits); // reads ?replay=… before the URL is rewritten
   S.readUrl();
+  lecture.readLink(registry); // a lesson link: its preset becomes the config
   sanitizeConfig();
   S.writeUrlNow();
   controls.init(registry, intents);
   controls.sync(S.config);
+  mountKinds();
   mountPanel();
+  race.init(document.getElementById("race-body"), registry, raceIntents);
+  race.sync(S.config);
+  S.on("config", () => race.sync(S.config));
+  S.on("state", (st) => PANELS[S.config.kind]?.showState?.(st));
   render.init({
     onClick: (p) => intents.setStart(p.map((v) => Number(v.toPrecision(4)))),
     onLeaveBox: session.onLeaveBox,
   }, (id) => socket.historyUrl(id, "csv"));
   document.addEventListener("keydown", onKey);
+  lecture.init({
+    step: (n) => intents.step(n),
+    pause: () => session.pause(),
+    async startRace(racers) { // random guessing vs descent, on the data on screen
+      S.setConfig({ racers });
+      race.collapseAll();
+      controls.sync(S.config);
+      await session.startRun();
+      session.play();
+    },
+  });
   exposeTestHooks();
+  exporter.init();
+  saved.init(document.getElementById("runs-toggle"));
   window.addEventListener("pagehide", () => {
     socket.disconnect();
     if (S.run.id) socket.deleteRunOnExit(S.run.id);
   });
-  session.startRun();
+  if (!replay.fromUrl()) session.startRun();
 }
 
 if (typeof window.Plotly === "undefined") {

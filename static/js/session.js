@@ -38,6 +38,34 @@ export async function startRun() {
     socket.deleteRun(st.id);
     return;
   }
+  attach(st, old, resume);
+}
+
+/** Show a run the server already holds (a saved run reopened, an imported one, a replay link): `load()` answers
+ * its state after setting the page's config to match. Streamed like a new run (the hello brings its history);
+ * the old run is dropped. Answers the state, or null when a newer run took its place; load's errors are thrown. */
+export async function adoptRun(load) {
+  const seq = ++creating;
+  const old = S.run.id;
+  S.run.wantPlaying = false;
+  status.show("connecting", "opening the run…");
+  let st;
+  try {
+    st = await load();
+  } catch (err) {
+    if (seq === creating && S.run.state) status.render(S.run.state);
+    throw err;
+  }
+  if (seq !== creating) {
+    if (st?.id) socket.deleteRun(st.id);
+    return null;
+  }
+  attach(st, old, false);
+  return st;
+}
+
+/** Stream run `st` in place of run `old`, draw it, and load its data and landscape. */
+function attach(st, old, resume) {
   S.newRun(st.id);
   S.resync(st, []);
   expansions = 0;
@@ -46,10 +74,13 @@ export async function startRun() {
   if (old) socket.deleteRun(old);
   if (resume) play();
   render.redrawAll();
+  if (!render.classic()) return; // the network charts load what they need (network_view.js)
   const id = st.id;
-  socket.fetchData(id)
-    .then((d) => { if (S.run.id === id) S.setData(d); })
-    .catch((err) => { if (S.run.id === id) toast.error(`data: ${err.message}`); });
+  if (st.problem?.kind !== "surface") { // a test surface has no data points
+    socket.fetchData(id)
+      .then((d) => { if (S.run.id === id) S.setData(d); })
+      .catch((err) => { if (S.run.id === id) toast.error(`data: ${err.message}`); });
+  }
   loadLandscape(id, null);
 }
 
@@ -118,12 +149,14 @@ export function onLeaveBox() {
 socket.setHandlers({
   hello(msg) {
     S.resync(msg.state, msg.steps || []);
+    S.setNet(msg);
     render.redrawAll();
     // After a drop the server paused the run: go on playing if the person had pressed play.
     if (reconnected && S.run.wantPlaying && !terminal() && msg.state?.status !== "running") play();
   },
   frame(msg) {
     S.addSteps(msg.steps || []);
+    S.setNet(msg); // a network run's weights, and now and then its decision grid and hidden units
     if (msg.state) S.setState(msg.state);
     render.schedule();
   },
@@ -136,8 +169,16 @@ socket.setHandlers({
     else if (msg.status === "paused" || TERMINAL.includes(msg.status)) S.run.wantPlaying = false;
     render.schedule();
   },
+  racers(msg) {
+    // A racer was added (its t = 0 step comes with the next frame) or removed (later ones move down).
+    if (msg.action === "removed") S.dropRacer(msg.racer);
+    S.setState(msg.state, true);
+    render.redrawAll();
+  },
   reset(msg) {
+
     S.resync(msg.state, msg.steps || []);
+    S.setNet(msg);
     if (startOutsideBox(msg.state)) loadLandscape(S.run.id, null);
     render.redrawAll();
   },

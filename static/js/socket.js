@@ -140,6 +140,17 @@ export const deleteRun = (id) => api.deleteRun(id).catch(() => null); // best ef
 export const deleteRunOnExit = (id) => api.deleteRun(id, { keepalive: true }).catch(() => null);
 export const fetchData = (id) => api.getData(id);
 export const historyUrl = (id, format) => api.historyUrl(id, format);
+export const fetchNetwork = (id) => api.getNetwork(id);
+export const fetchPredict = (id, n) => api.getPredict(id, n);
+export const predictPoints = (id, points) => api.postPredict(id, points);
+export const fetchHidden = (id, n) => api.getHidden(id, n);
+// The lecture's views (lecture/*.js).
+export const fetchBackprop = (id, params) => api.getBackprop(id, params);
+export const fetchLossCompare = (id, params) => api.getLossCompare(id, params);
+export const fetchSlice = (id, params) => api.getSlice(id, params);
+export const fetchLine = (id, params) => api.getLine(id, params);
+export const fetchExplain = (id, params) => api.getExplain(id, params);
+export const fetchLessons = () => api.getLessons();
 
 /** The landscape of the parameter plot over `box` (or the server's default box). */
 export async function fetchLandscape(id, box, { gridN = 100, fieldN = 17, flowPerSide = 4 } = {}) {
@@ -151,3 +162,14 @@ export async function fetchLandscape(id, box, { gridN = 100, fieldN = 17, flowPe
   ]);
   return { surface, field, flow, box: b };
 }
+
+// Saved runs, export and import (saved.js, export.js, replay.js).
+export const saveRun = (id, name) => api.saveRun(id, name);
+export const listSaved = () => api.listSaved();
+export const getSaved = (sid) => api.getSaved(sid);
+export const openSaved = (sid) => api.openSaved(sid);
+export const deleteSaved = (sid) => api.deleteSaved(sid);
+export const fetchRunConfig = (id) => api.getRunConfig(id);
+export const importRun = (doc) => api.importRun(doc);
+export const exportText = (id) => api.exportText(id);
+export const historyText = (id, format) => api.historyText(id, format);

@@ -7,6 +7,8 @@
 //
 // Nothing here talks to the server or draws: socket.js feeds it, main.js and the charts read it.
 
+import { racerFromText, racerToText, serverSpec } from "./racers.js";
+
 const LISTENERS = new Map();
 
 /** Subscribe to an event ("config", "run", "state", "landscape", "data"). */
@@ -30,7 +32,7 @@ export const DEFAULTS = Object.freeze({
   start: null, // [θ1, θ2]; null: the problem's default start
   seed: 0,
   speed: 50, // steps per second while playing
-  view: { arrows: true, flow: false, logJ: true, logGrad: true, surface3d: true },
+  view: { arrows: true, flow: false, logJ: true, logGrad: true, surface3d: true, stepArrows: true },
 });
 
 const MAX_CSV_IN_URL = 4000; // longer uploads are not put in links (the link says so)
@@ -57,11 +59,24 @@ export function setRacer(i, changes) {
   setConfig({ racers });
 }
 
+// ----- problem kinds ----------------------------------------------------------------------------
+// A kind other than linear regression brings a codec (panels/index.js registers them), and keeps its own
+// set-up in config[codec.key]: {key, defaults(), problem(config), toQuery(config, q), fromQuery(q)}.
+
+const CODECS = new Map();
+
+/** Register the codec of a problem kind (its set-up starts at the codec's defaults). */
+export function registerKind(kind, codec) {
+  CODECS.set(kind, codec);
+  if (!(codec.key in config)) config[codec.key] = codec.defaults();
+}
+
 /** The body of POST /api/runs for the current config. */
 export function runSpec() {
   const data = config.csv !== null ? { csv: config.csv } : { ...config.data };
+  const codec = CODECS.get(config.kind);
   const spec = {
-    problem: { kind: config.kind, data },
+    problem: codec ? codec.problem(config) : { kind: config.kind, data },
     stop: { ...config.stop },
     seed: config.seed,
   };
@@ -72,54 +87,33 @@ export function runSpec() {
   return spec;
 }
 
-/** A racer spec without settings its optimiser does not have (lr means nothing to random search). */
-function cleanRacer(r) {
-  const out = { ...r };
-  if (out.name === "random_search") {
-    delete out.lr;
-    delete out.batch_size;
-  }
-  return out;
-}
+/** A racer spec as the server takes it: its label given, settings its optimiser lacks dropped (racers.js). */
+export const cleanRacer = (r) => serverSpec(r);
 
 // ----- URL round trip -------------------------------------------------------------------------
 
 const DATA_KEYS = { n: "n", slope: "slope", intercept: "intercept", noise: "noise", x_min: "xmin", x_max: "xmax",
   seed: "dseed" };
 const STOP_KEYS = { grad_norm: "eps", delta_loss: "delta", max_steps: "max" };
-const VIEW_KEYS = { arrows: "arrows", flow: "flow", logJ: "logJ", logGrad: "logGrad", surface3d: "s3d" };
+const VIEW_KEYS = { arrows: "arrows", flow: "flow", logJ: "logJ", logGrad: "logGrad", surface3d: "s3d",
+  stepArrows: "sarrows" };
 
-function numOrNull(s) {
+function numOrNull
+(s) {
   if (s === null || s === "off" || s === "none" || s === "") return null;
   const v = Number(s);
   return Number.isFinite(v) ? v : undefined;
 }
 
-function racerToText(r) {
-  return Object.entries(r).filter(([, v]) => v !== undefined)
-    .map(([k, v]) => (k === "name" ? v : `${k}=${v === null ? "null" : Array.isArray(v) ? v.join(" ") : v}`))
-    .join(";");
-}
-
-function racerFromText(text) {
-  const [name, ...pairs] = text.split(";");
-  const r = { name };
-  for (const pair of pairs) {
-    const [k, v] = pair.split("=");
-    if (!k) continue;
-    if (v === "null") r[k] = null;
-    else if (v === "true" || v === "false") r[k] = v === "true";
-    else if (v.includes(" ")) r[k] = v.split(" ").map(Number);
-    else r[k] = Number.isFinite(Number(v)) ? Number(v) : v;
-  }
-  return r;
-}
+// racerToText / racerFromText (the r= parameter of a race) live in racers.js.
 
 /** The query string of the current config. */
 export function toQuery() {
   const q = new URLSearchParams();
   if (config.kind !== DEFAULTS.kind) q.set("kind", config.kind);
-  if (config.csv !== null && config.csv.length <= MAX_CSV_IN_URL) q.set("csv", config.csv);
+  const codec = CODECS.get(config.kind);
+  if (codec) codec.toQuery(config, q);
+  else if (config.csv !== null && config.csv.length <= MAX_CSV_IN_URL) q.set("csv", config.csv);
   else for (const [k, key] of Object.entries(DATA_KEYS)) q.set(key, String(config.data[k]));
   if (config.racers.length === 1) {
     const r = config.racers[0];
@@ -141,7 +135,21 @@ export function toQuery() {
   for (const [k, key] of Object.entries(VIEW_KEYS)) {
     if (config.view[k] !== DEFAULTS.view[k]) q.set(key, config.view[k] ? "1" : "0");
   }
+  for (const write of QUERY_EXTRAS) write(q);
   return q.toString();
+}
+
+// Query parameters owned by other modules (the lecture's open view, a lesson): written after the config's.
+const QUERY_EXTRAS = [];
+
+/** Add `write(q)`, called at every URL write to set a module's own parameters. */
+export function addQueryExtra(write) {
+  QUERY_EXTRAS.push(write);
+}
+
+/** Rewrite the URL soon (a module's own parameters changed). */
+export function touchUrl() {
+  writeUrl();
 }
 
 /** Read the config from a query string (unknown or malformed values keep their defaults). */
@@ -149,6 +157,7 @@ export function fromQuery(search) {
   const q = new URLSearchParams(search);
   const c = structuredClone(DEFAULTS);
   if (q.has("kind")) c.kind = q.get("kind");
+  for (const [kind, codec] of CODECS) c[codec.key] = kind === c.kind ? codec.fromQuery(q) : codec.defaults();
   for (const [k, key] of Object.entries(DATA_KEYS)) {
     const v = numOrNull(q.get(key));
     if (q.has(key) && v !== undefined && v !== null) c.data[k] = v;
@@ -210,6 +219,8 @@ function writeUrl() {
 
 /** Whether the current link can hold the whole set-up (a long CSV upload cannot). */
 export function linkIsComplete() {
+  const codec = CODECS.get(config.kind);
+  if (codec?.complete) return codec.complete(config);
   return config.csv === null || config.csv.length <= MAX_CSV_IN_URL;
 }
 
@@ -229,6 +240,7 @@ export const run = {
   data: null, // {x, y}
   landscape: null, // {surface: {x, y, z, box}, field, flow}
   history: [], // per racer
+  net: { layers: null, grid: null, hidden: null }, // a network's weights, decision grid and hidden units
   pending: [], // per racer: steps received and not yet drawn
   overflow: false, // too many steps queued: the next frame redraws everything from the history
   wantPlaying: false, // the person pressed play, and nothing has paused or stopped the run since
@@ -242,6 +254,7 @@ export function newRun(id) {
   run.data = null;
   run.landscape = null;
   run.history = [];
+  run.net = { layers: null, grid: null, hidden: null };
   run.pending = [];
   emit("run", id);
 }
@@ -265,6 +278,12 @@ export function addSteps(steps) {
     run.overflow = true;
     run.pending = run.pending.map(emptyHistory);
   }
+}
+
+/** Racer i left the run: later racers move down one index, in the history and the queue alike. */
+export function dropRacer(i) {
+  if (i < run.history.length) run.history.splice(i, 1);
+  if (i < run.pending.length) run.pending.splice(i, 1);
 }
 
 /** Whether the queued steps overflowed (and clear the flag): then redraw from the history. */
@@ -313,6 +332,15 @@ export function setState(state, full = false) {
 export function setData(data) {
   run.data = data;
   emit("data", data);
+}
+
+/** What a network run's frames (or REST) said: `network` (weights), `grid` (decision), `hidden` (units). */
+export function setNet(msg) {
+  const changed = [];
+  if (msg.network) { run.net.layers = msg.network.layers; changed.push("layers"); }
+  if (msg.grid) { run.net.grid = msg.grid; changed.push("grid"); }
+  if (msg.hidden) { run.net.hidden = msg.hidden; changed.push("hidden"); }
+  if (changed.length) emit("net", changed);
 }
 
 /** Surface, field and flow of the parameter plot. */

@@ -32,10 +32,23 @@ export function show(status, message) {
   el.title = message || status;
 }
 
-/** Show the run's state: status, reason, and the readout. */
+/** The racer the readout shows in a race: the one with the smallest J (a single run shows itself). */
+function leader(state) {
+  if (!state.race || !state.racers?.length) return state;
+  let best = state.racers[0];
+  for (const r of state.racers) if (Number.isFinite(r.loss) && !(r.loss >= best.loss)) best = r;
+  return { ...best, t: state.t };
+}
+
+/** Show the run's state: status, reason, and the readout (in a race, the leader's figures). */
 export function render(state) {
   if (!state) return;
   show(state.status, state.message);
+  const shown = leader(state);
+  const bar = document.querySelector(".readout");
+  if (bar) bar.title = state.race ? `J, ‖∇J‖ and γ of the leader (${shown.optimizer?.label || "racer 1"})` : "";
+  state = shown;
+
   const set = (key, text) => {
     const el = document.querySelector(`[data-readout="${key}"]`);
     if (el && el.textContent !== text) el.textContent = text;

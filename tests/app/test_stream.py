@@ -196,9 +196,10 @@ def test_step_reset_and_racers_messages(client: StrictClient) -> None:
         removed, _ = recv_until(ws, "racers")
         assert removed["action"] == "removed" and [r["optimizer"]["name"] for r in removed["state"]["racers"]] == [
             "adam"]
-        ws.send_json({"type": "subscribe", "frame_hz": 10, "steps": False, "grid_every": 5})
+        ws.send_json({"type": "subscribe", "frame_hz": 10, "steps": False, "grid_hz": 2})
         sub, _ = recv_until(ws, "subscribed")
-        assert sub == {"type": "subscribed", "frame_hz": 10.0, "steps": False, "grid_every": 5}
+        assert sub == {"type": "subscribed", "frame_hz": 10.0, "steps": False, "weights": True, "grid": True,
+                       "grid_hz": 2.0, "grid_n": 60, "hidden": True}
         ws.send_json({"type": "step", "n": 2})
         frame, _ = recv_until(ws, "frame", where=lambda m: m["state"]["t"] == 3)
         assert frame["steps"] == []

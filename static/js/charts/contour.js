@@ -11,6 +11,7 @@
 
 import { fmt, subscriptName } from "../format.js";
 import { racerStates } from "../state.js";
+import * as arrows from "./arrows.js";
 import { arrowsTrace, catcherTrace, contourTrace, flowTrace, minimumTrace, startTrace } from "./landscape.js";
 import { PLOT_CONFIG, axis, baseLayout, extend, racerColour } from "./theme.js";
 
@@ -18,9 +19,11 @@ const PATH_MAX = 20000; // points kept per drawn path
 const GUESS_MAX = 4000; // random guesses kept per racer
 const THIN = 1 / 1500; // a path point closer than this (in box units) to the last drawn one is not drawn
 const MARGIN = { l: 58, r: 66, t: 8, b: 42 }; // fixed, so both layers have the same plot area
-// Front-layer traces: the click catcher, the minimum, the start, then PER_RACER traces per racer.
+// Front-layer traces: the click catcher, the minimum, the start, then PER_RACER traces per racer, then
+// (on top of every path) each racer's arrows at its current point (arrows.js).
 const BASE = 3;
 const PER_RACER = 3; // guesses, path, current point
+const arrowTrace = (k, j) => BASE + PER_RACER * racers + arrows.KINDS.length * k + j;
 // Back-layer traces.
 const B = { contour: 0, arrows: 1, flow: 2 };
 
@@ -120,6 +123,10 @@ export function reset(run, viewFlags) {
   const b = box || { x_min: view.x[0], x_max: view.x[1], y_min: view.y[0], y_max: view.y[1] };
   const data = [catcherTrace(b), minimumTrace(run.state), startTrace(run.state)];
   for (let k = 0; k < racers; k++) data.push(...racerTraces(k, run.history[k]));
+  const arrowsNow = arrows.compute(run, view);
+  for (let k = 0; k < racers; k++) {
+    arrows.traces(racerColour(k)).forEach((tr, j) => data.push({ ...tr, ...(arrowsNow[k]?.[j] || {}) }));
+  }
   Plotly.react(front, data, frontLayout(run.generation), PLOT_CONFIG);
 }
 
@@ -159,6 +166,14 @@ export function update(batch, run) {
     }
     for (let i = 0; i < h.t.length && !leftBox; i++) if (h.p1[i] !== null) checkBox(h.p1[i], h.p2[i]);
   }
+  // Every racer's arrows move to where it is now (a finished racer's disappear), replacing the old ones.
+  arrows.compute(run, view).forEach((set, k) => {
+    if (k >= racers) return;
+    set.forEach((a, j) => {
+      xs.push(a.x); ys.push(a.y); texts.push(a.x.map(() => "")); idx.push(arrowTrace(k, j));
+      maxp.push(arrows.POINTS);
+    });
+  });
   extend(front, { x: xs, y: ys, text: texts }, idx, { x: maxp, y: maxp, text: maxp });
 }
 
@@ -181,6 +196,9 @@ function checkBox(x, y) {
 function onRelayout(ev) {
   if (syncing) return;
   const auto = ev["xaxis.autorange"] || ev["yaxis.autorange"];
+  // Only a zoom or a pan moves the axes: a resize ({autosize: true}) is not the person choosing a view.
+  const moved = Object.keys(ev).some((k) => k.startsWith("xaxis.range") || k.startsWith("yaxis.range"));
+  if (!auto && !moved) return;
   if (auto && box) {
     zoomed = false;
     view = { x: [box.x_min, box.x_max], y: [box.y_min, box.y_max] };
@@ -312,6 +330,11 @@ export function pathLength(k = 0) {
 export function guessCount(k = 0) {
   const tr = front?.data?.[BASE + PER_RACER * k];
   return tr && tr.x ? tr.x.length : 0;
+}
+
+/** Arrows drawn at the racers' current points (Δθ, −∇J, momentum; test hook). */
+export function stepArrowCount() {
+  return arrows.countDrawn(front?.data);
 }
 
 /** Arrows drawn (0 when hidden or not loaded). */

@@ -22,7 +22,7 @@ export function init(el) {
 }
 
 function layout(uirevision, view) {
-  shown = { logJ: !!view.logJ, logGrad: !!view.logGrad };
+  shown = { logJ: !!view.logJ && !signed, logGrad: !!view.logGrad };
   return baseLayout({
     uirevision,
     margin: { l: 56, r: 10, t: 6, b: 36 },
@@ -42,9 +42,12 @@ const TICKS_125 = [];
 for (let e = -15; e <= 15; e++) for (const m of [1, 2, 5]) TICKS_125.push(m * 10 ** e);
 let jRange = [Infinity, -Infinity];
 let jMode = "";
+// Some J ≤ 0 was seen (the six-hump camel's minimum is −1.03, a saddle has no bottom): a log axis would drop
+// those points, so J is drawn on a linear axis whatever the log toggle says.
+let signed = false;
 
 function jAxis(log) {
-  if (!log) return { type: "linear", tickmode: "auto", tickvals: null, ticktext: null, dtick: null };
+  if (!log || signed) return { type: "linear", tickmode: "auto", tickvals: null, ticktext: null, dtick: null };
   const span = Math.log10(jRange[1] / jRange[0]);
   if (!(span < 2.5)) return { type: "log", tickmode: "auto", tickvals: null, ticktext: null, exponentformat: "power" };
   return { type: "log", tickmode: "array", tickvals: TICKS_125, ticktext: TICKS_125.map(tickLabel) };
@@ -57,9 +60,11 @@ function tickLabel(v) {
 
 function track(values) {
   let [lo, hi] = jRange;
-  for (const v of values) if (v > 0) { if (v < lo) lo = v; if (v > hi) hi = v; }
+  for (const v of values) {
+    if (v > 0) { if (v < lo) lo = v; if (v > hi) hi = v; } else if (v !== null && v <= 0) signed = true;
+  }
   jRange = [lo, hi];
-  const mode = Math.log10(hi / lo) < 2.5 ? "125" : "decades";
+  const mode = signed ? "linear" : Math.log10(hi / lo) < 2.5 ? "125" : "decades";
   const changed = mode !== jMode;
   jMode = mode;
   return changed;
@@ -95,6 +100,7 @@ export function reset(run, view) {
   racers = Math.max(run.history.length, racerStates().length, 1);
   marks = { Jstar: run.state?.problem?.minimum_loss ?? null, eps: run.state?.stop?.grad_norm ?? null };
   jRange = [Infinity, -Infinity];
+  signed = false;
   for (const h of run.history) track(h.loss);
   if (marks.Jstar > 0) track([marks.Jstar]);
   const data = [];
@@ -148,7 +154,7 @@ function relayoutJ(view) {
 /** Switch the J and ‖∇J‖ axes between log and linear. */
 export function setView(view) {
   if (!gd || !gd.layout) return;
-  shown = { logJ: !!view.logJ, logGrad: !!view.logGrad };
+  shown = { logJ: !!view.logJ && !signed, logGrad: !!view.logGrad };
   const update = { "yaxis.autorange": true, "yaxis2.type": view.logGrad ? "log" : "linear", "yaxis2.autorange": true,
     annotations: annotations() };
   for (const [k, v] of Object.entries(jAxis(view.logJ))) update[`yaxis.${k}`] = v;

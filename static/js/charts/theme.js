@@ -2,7 +2,9 @@
 
 /* global Plotly */
 
-export const RACER_COLOURS = ["#e8590c", "#1971c2", "#2f9e44", "#9c36b5", "#f08c00", "#0c8599", "#c2255c", "#495057"];
+// Twelve hues, so the "all optimisers" race (9 racers) has no repeat; none is the dark grey of the −∇J arrows.
+export const RACER_COLOURS = ["#e8590c", "#1971c2", "#2f9e44", "#9c36b5", "#f08c00", "#0c8599", "#c2255c", "#8d5524",
+  "#364fc7", "#66a80f", "#15aabf", "#e64980"];
 
 /** The colour of racer k. */
 export const racerColour = (k) => RACER_COLOURS[k % RACER_COLOURS.length];

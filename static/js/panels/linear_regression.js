@@ -6,6 +6,7 @@
 import { parseNumber } from "../format.js";
 
 export const kind = "linear_regression";
+export const label = "regression line"; // in the problem-kind switch
 export const title = "Data";
 
 const FIELDS = [

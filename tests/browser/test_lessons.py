@@ -1,0 +1,148 @@
+"""Lessons in headless Chromium: every lesson link opens the page in its state with no console errors (a screenshot
+of each), the bar walks from one lesson to the next, and a teacher's edited preset travels in its link."""
+
+from __future__ import annotations
+
+import json
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import ConsoleLog, Server
+
+READY = "() => window.__descent && window.__descent.runId && window.__descent.socketOpen() && window.__descent.status"
+
+
+def registry(server: Server) -> dict[str, Any]:
+    """GET /api/registry."""
+    with urllib.request.urlopen(f"{server.url}/api/registry") as res:
+        return dict(json.load(res))
+
+
+def lessons_of(server: Server) -> list[dict[str, Any]]:
+    """The lessons the page is built from (the registry's `lessons`, in order)."""
+    lessons = registry(server).get("lessons") or []
+    return list(lessons.values()) if isinstance(lessons, dict) else list(lessons)
+
+
+def lecture(page: Any, expr: str) -> Any:
+    """Evaluate `window.__descent.lecture.<expr>` (the lecture's read-only test hooks)."""
+    return page.evaluate(f"() => window.__descent.lecture.{expr}")
+
+
+def shot(page: Any, shots: Path | None, name: str) -> None:
+    """Save a screenshot when $DESCENT_SCREENSHOTS is set."""
+    if shots is not None:
+        page.mouse.move(5, 890)
+        page.screenshot(path=str(shots / f"{name}.png"))
+
+
+# The ids engine/lessons.py defines, in order: the parametrisation below must name them all.
+LESSON_IDS = ["random-guessing", "gradient-arrows", "gradient-descent", "lr-too-small", "lr-too-big", "per-example",
+              "perceptron", "mlp", "quadratic-vs-cross-entropy", "backpropagation", "softmax"]
+LECTURE_VIEW = {"gradient-descent": "guess", "quadratic-vs-cross-entropy": "compare", "backpropagation": "backprop"}
+STEPS = 40  # steps each lesson takes before its screenshot
+
+
+def test_the_lessons_are_the_engines(server: Server) -> None:
+    """The page's lesson list is the engine's, in order (a new lesson needs a row in LESSON_IDS)."""
+    assert [lesson["id"] for lesson in lessons_of(server)] == LESSON_IDS
+
+
+@pytest.mark.parametrize("lesson_id", LESSON_IDS)
+def test_lesson_link_opens_in_its_state(
+        lesson_id: str, page: Any, server: Server, console: ConsoleLog, shots: Path | None) -> None:
+    """`/?lesson=<id>` builds the lesson's run (kind, racers, learning rates), shows its caption, opens its lecture view,
+    plays without a console error, and writes the whole set-up into the address (so it can be shared)."""
+    lesson = next((x for x in lessons_of(server) if x["id"] == lesson_id), None)
+    assert lesson is not None, f"the server has no lesson {lesson_id}"
+    spec = lesson["spec"]
+    kind = spec["problem"].get("kind", "linear_regression")
+    if kind not in registry(server)["problems"]:
+        pytest.skip(f"this server does not offer {kind} runs")
+    page.goto(f"{server.url}/?lesson={lesson_id}")
+    page.wait_for_function(READY)
+    expect(page.get_by_test_id("lesson-bar")).to_be_visible()
+    expect(page.get_by_test_id("lesson-caption")).to_contain_text(lesson["title"])
+    assert lecture(page, "lessons.current()") == lesson_id
+    assert lecture(page, "lessons.caption()") == lesson["caption"]
+    assert lecture(page, "open()") == LECTURE_VIEW.get(lesson_id)
+
+    # The run is the lesson's: its racers with their learning rates.
+    racers = spec.get("racers") or [spec["optimizer"]]
+    got = page.evaluate("() => window.__descent.configRacers")
+    assert [r["name"] for r in got] == [r["name"] for r in racers]
+    assert [r.get("lr") for r in got if "lr" in r] == [r["lr"] for r in racers if "lr" in r]
+    assert page.evaluate("() => window.__descent.net.problem()?.kind") == kind
+
+    # The address spells out the set-up, and names the lesson.
+    page.wait_for_function("() => window.location.search.includes('lesson=')")
+    q = parse_qs(urlparse(page.url).query)
+    assert q["lesson"] == [lesson_id]
+    assert "seed" in q and "eps" in q
+
+    # A few steps (ten a shift-click), so the picture shows the lesson at work.
+    for k in range(1, STEPS // 10 + 1):
+        page.get_by_test_id("step").click(modifiers=["Shift"])
+        page.wait_for_function(f"() => window.__descent.t >= {10 * k} || window.__descent.status !== 'paused'")
+    time.sleep(0.8)  # the lecture view and the slow charts catch up
+    shot(page, shots, f"lesson-{LESSON_IDS.index(lesson_id) + 1:02d}-{lesson_id}")
+    assert console.ours() == []
+
+
+def test_lesson_bar_walks_the_lecture(page: Any, server: Server, console: ConsoleLog) -> None:
+    """The bar's next and previous links are the neighbouring lessons; the menu in the top bar lists every one."""
+    ids = [lesson["id"] for lesson in lessons_of(server)]
+    page.goto(f"{server.url}/?lesson={ids[1]}")
+    page.wait_for_function(READY)
+    expect(page.get_by_test_id("lesson-prev")).to_have_attribute("href", f"/?lesson={ids[0]}")
+    expect(page.get_by_test_id("lesson-next")).to_have_attribute("href", f"/?lesson={ids[2]}")
+    page.get_by_test_id("lessons-button").click()
+    menu = page.get_by_test_id("lesson-menu")
+    expect(menu).to_be_visible()
+    assert menu.locator("a").count() == len(ids)
+    page.keyboard.press("Escape")
+    page.get_by_test_id("lesson-next").click()
+    page.wait_for_function(f"() => window.__descent.lecture.lessons.current() === '{ids[2]}'")
+    page.wait_for_function(READY)
+    assert console.ours() == []
+
+
+def test_teacher_edits_a_preset_and_shares_it(page: Any, server: Server, console: ConsoleLog, context: Any) -> None:
+    """Change the learning rate of a lesson and rewrite its caption: the lesson reads "edited", and the link from
+    "Edit & share" opens, in a fresh page, the edited set-up under the new caption."""
+    page.goto(f"{server.url}/?lesson=lr-too-small")
+    page.wait_for_function(READY)
+    assert not lecture(page, "lessons.edited()")
+    lr = page.get_by_test_id("lr-input")
+    lr.fill("0.05")
+    lr.press("Enter")
+    page.wait_for_function("() => window.__descent.configLr === 0.05")
+    page.wait_for_function("() => window.__descent.lecture.lessons.edited()")
+    page.get_by_test_id("lesson-share").click()
+    caption = "Now with γ = 0.05: still safe, and faster. Compare the table with the preset's."
+    page.get_by_test_id("lesson-caption-edit").fill(caption)
+    page.wait_for_function("() => document.querySelector('[data-testid=lesson-link]').value.includes('lc=')")
+    link = page.get_by_test_id("lesson-link").input_value()
+    q = parse_qs(urlparse(link).query)
+    assert q["lesson"] == ["lr-too-small"] and q["lr"] == ["0.05"] and q["lc"] == [caption]
+
+    other = context.new_page()
+    other.on("console", console.on_console)
+    other.on("pageerror", console.on_page_error)
+    try:
+        other.goto(link)
+        other.wait_for_function(READY)
+        assert other.evaluate("() => window.__descent.configLr") == 0.05
+        assert lecture(other, "lessons.current()") == "lr-too-small"
+        assert lecture(other, "lessons.caption()") == caption
+        expect(other.get_by_test_id("lesson-caption")).to_contain_text("still safe, and faster")
+        assert lecture(other, "lessons.edited()")
+    finally:
+        other.close()
+    assert console.ours() == []
