@@ -577,7 +577,8 @@ class Run:
             "message": self.message(),
             "race": self.race,
             "seed": self.seed,
-            "start": self.start.tolist(),
+            # A network's start is every initial weight: too big for each frame (GET /network, /export have it).
+            "start": self.start.tolist() if self.problem.dim <= 16 else None,
             "stop": dict(self.stop),
             "problem": info,
             "minimum": info.get("minimum"),
