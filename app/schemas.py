@@ -176,7 +176,8 @@ class RunState(Resp):
     message: str
     race: bool
     seed: int
-    start: list[float | None]
+    start: list[float | None] | None = Field(description="θ at t = 0; null above 16 parameters (a network's "
+                                                         "initial weights are in its export)")
     stop: dict[str, Any]
     problem: dict[str, Any]
     minimum: list[float | None] | None = None

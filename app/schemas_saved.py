@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationError, ValidatorFunctionWrapHandler, WrapValidator, field_validator
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
+from app.schema_tools import tagged
 from app.schemas import (
     ERROR_TEXT,
     CreateRun,
@@ -25,8 +27,8 @@ from app.schemas import (
     StopPatch,
 )
 
-FORMAT = "descent-run"
-VERSION = 1
+FORMAT: Literal["descent-run"] = "descent-run"
+VERSION: Literal[1] = 1
 MAX_CLOCK = 2**53 - 1  # exact in JavaScript numbers
 
 MORE_ERROR_TEXT = {
@@ -81,7 +83,26 @@ class RemoveRacerEvent(_Event):
     racer: int = Field(ge=0)
 
 
-Event = Annotated[SetEvent | StopEvent | AddRacerEvent | RemoveRacerEvent, Field(discriminator="type")]
+EVENTS: dict[str, type[_Event]] = {
+    "set": SetEvent, "stop": StopEvent, "add_racer": AddRacerEvent, "remove_racer": RemoveRacerEvent,
+}
+
+
+def _untagged(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+    """Validate an event, dropping the union's tag from the location of its errors: a stop event's own
+    payload is also called "stop", so the tag cannot be told from a field by looking at the input."""
+    try:
+        return handler(value)
+    except ValidationError as exc:
+        errors = [InitErrorDetails(
+            type=PydanticCustomError(e["type"], e["msg"], e.get("ctx")),
+            loc=e["loc"] if e["type"] in ("union_tag_invalid", "union_tag_not_found") else e["loc"][1:],
+            input=e["input"],
+        ) for e in exc.errors(include_url=False)]
+        raise ValidationError.from_exception_data(exc.title, errors) from None
+
+
+Event: Any = Annotated[tagged(EVENTS, "type", None), WrapValidator(_untagged)]
 
 
 # ----- requests -------------------------------------------------------------------------------------
@@ -108,7 +129,8 @@ class ImportRun(Req):
     format: Literal["descent-run"] = FORMAT
     version: Literal[1] = VERSION
     config: CreateRun = Field(description="the run's spec as at its last reset (as POST /api/runs takes)")
-    events: list[Event] = Field(default_factory=list, description="live changes since, in clock order")
+    events: list[Event] = Field(  # type: ignore[valid-type]
+        default_factory=list, description="live changes since, in clock order")
     clock: int = Field(0, ge=0, le=MAX_CLOCK, description="step rounds to replay")
     state: dict[str, Any] | None = Field(None, description="ignored (the replay computes it)")
     history: dict[str, Any] | None = Field(None, description="ignored (the replay computes it)")

@@ -76,7 +76,7 @@ async def predict_grid(
 
 
 @router.post("/{run_id}/predict", response_model=Outputs, summary="The network's output at given points",
-             responses=error_responses(413))
+             responses=error_responses(400, 413))
 async def predict_points(entry: EntryDep, body: Annotated[PredictPoints, Body()]) -> Response:
     """outputs[m] for each point [x1, x2] (or [x]); probabilities for softmax, P(class 1) for a sigmoid head."""
     problem = network_of(entry, "/predict")

@@ -1,12 +1,13 @@
-// The Runs drawer: save the run with a name, the saved runs (open, delete), the two links (settings from
-// t = 0, and a replay link that reproduces the run's numbers), exports and import. It slides over the charts
-// from the right and leaves the page usable; the "Runs" button in the top bar toggles it, Escape closes it.
+// The Runs drawer: save the run with a name, the two links (settings from t = 0, and a replay link that
+// reproduces the run's numbers), exports and import, and the saved runs (saved_list.js). It slides over the
+// charts from the right and leaves the page usable; the top bar's "Runs" toggles it, Escape closes it.
 
 import * as S from "./state.js";
 import * as socket from "./socket.js";
 import * as toast from "./toast.js";
 import * as replay from "./replay.js";
 import * as exporter from "./export.js";
+import * as savedList from "./saved_list.js";
 import { fmt } from "./format.js";
 import { racerLabel } from "./racers.js";
 import { PANELS } from "./panels/index.js";
@@ -19,10 +20,6 @@ const kindLabel = (kind) => PANELS[kind]?.label || String(kind || "run").replace
 
 let root = null;
 let toggle = null;
-let list = [];
-let confirming = null; // the saved run whose delete asks "sure?"
-const summaries = new Map(); // saved run id -> its summary ({status, loss, message}); saved runs never change
-const TRASH = '<svg viewBox="0 0 16 16" width="14" height="14" aria-hidden="true"><path d="M3 4.5h10M6.5 4.5V3h3v1.5M4.5 4.5l.6 8.5h5.8l.6-8.5M7 7v4M9 7v4" fill="none" stroke="currentColor" stroke-width="1.4" stroke-linecap="round" stroke-linejoin="round"/></svg>';
 
 const $ = (sel) => root.querySelector(sel);
 
@@ -105,6 +102,14 @@ export function init(button) {
     if (ev.key === "Escape" && !root.hidden && !document.querySelector(".export-menu:not([hidden])")) close();
   });
   S.on("state", () => { if (!root.hidden) showNow(); });
+  savedList.init($(".saved-section"), {
+    open: (sid) => replay.openSaved(sid),
+    opened: (st, rec) => {
+      toast.info(`opened “${rec?.name ?? "saved run"}” at t = ${st.t}`);
+      close();
+    },
+    label: kindLabel,
+  });
 }
 
 /** Open the drawer (and load the saved runs). */
@@ -117,7 +122,7 @@ export function open() {
   if (!input.value) input.value = suggestedName();
   input.focus();
   input.select();
-  refresh();
+  savedList.refresh();
 }
 
 /** Close the drawer. */
@@ -163,6 +168,7 @@ function showNow() {
 
 // ----- actions -----------------------------------------------------------------------------------------
 
+/** Run `work` with `btn` disabled; its error becomes a notice. */
 async function busy(btn, work) {
   if (btn) btn.disabled = true;
   try {
@@ -176,21 +182,15 @@ async function busy(btn, work) {
 
 function onClick(ev) {
   const b = ev.target.closest("[data-act]");
-  if (!b) return;
+  if (!b || b.closest(".saved-section")) return; // the saved runs handle their own (saved_list.js)
   const act = b.dataset.act;
-  const sid = b.closest("[data-sid]")?.dataset.sid;
   const actions = {
     close,
-    refresh: () => busy(b, refresh),
     "copy-settings": () => busy(b, copySettings),
     "copy-replay": () => busy(b, copyReplay),
     "export-json": () => busy(b, exporter.runJson),
     "history-csv": () => busy(b, () => exporter.history("csv")),
     "history-json": () => busy(b, () => exporter.history("json")),
-    open: () => busy(b, () => openSaved(sid)),
-    delete: () => { confirming = sid; render(); root.querySelector(`[data-sid="${CSS.escape(sid)}"] [data-act="yes"]`)?.focus(); },
-    no: () => { confirming = null; render(); },
-    yes: () => busy(b, () => remove(sid)),
   };
   actions[act]?.();
 }
@@ -204,25 +204,8 @@ async function save() {
     const rec = await socket.saveRun(S.run.id, name.slice(0, MAX_NAME));
     toast.info(`saved “${rec.name}” at t = ${rec.t}`);
     input.value = "";
-    await refresh(rec.id);
+    await savedList.refresh(rec.id);
   });
-}
-
-async function openSaved(sid) {
-  const rec = list.find((r) => r.id === sid);
-  const st = await replay.openSaved(sid);
-  if (!st) return;
-  toast.info(`opened “${rec?.name ?? "saved run"}” at t = ${st.t}`);
-  close();
-}
-
-async function remove(sid) {
-  const rec = list.find((r) => r.id === sid);
-  await socket.deleteSaved(sid);
-  confirming = null;
-  list = list.filter((r) => r.id !== sid);
-  render();
-  toast.info(`deleted “${rec?.name ?? "saved run"}”`);
 }
 
 function showLink(url, note) {
@@ -296,102 +279,4 @@ async function onImport(ev) {
   } finally {
     label.classList.remove("busy");
   }
-}
-
-// ----- the saved runs -------------------------------------------------------------------------------------
-
-/** Load the saved runs (and mark `fresh`, a run just saved). */
-export async function refresh(fresh = null) {
-  try {
-    const got = await socket.listSaved();
-    list = Array.isArray(got) ? got : got?.runs || [];
-  } catch (err) {
-    list = [];
-    render(`saved runs: ${err.message}`);
-    return;
-  }
-  list.sort((a, b) => String(b.created).localeCompare(String(a.created)));
-  render(null, fresh);
-  loadSummaries();
-}
-
-/** The list has no status: read it from each saved run (once: saved runs never change), shown as it comes. */
-async function loadSummaries() {
-  const missing = list.filter((rec) => !rec.summary && !summaries.has(rec.id)).slice(0, 50);
-  await Promise.all(missing.map(async (rec) => {
-    try {
-      summaries.set(rec.id, (await socket.getSaved(rec.id)).summary || null);
-    } catch {
-      return; // deleted meanwhile, or the server is busy: the line simply shows no status
-    }
-    const li = root.querySelector(`[data-sid="${CSS.escape(rec.id)}"]`);
-    if (li) fillSummary(li, rec);
-  }));
-}
-
-function fillSummary(li, rec) {
-  const sum = summaryOf(rec);
-  const badge = li.querySelector('[data-slot="status"]');
-  badge.hidden = !sum.status;
-  badge.dataset.status = sum.status || "";
-  badge.textContent = sum.status || "";
-  const loss = li.querySelector('[data-slot="loss"]');
-  loss.hidden = !sum.text;
-  loss.textContent = sum.text;
-  if (sum.message) li.title = sum.message;
-}
-
-function ago(iso) {
-  const when = new Date(iso);
-  if (Number.isNaN(when.getTime())) return "";
-  const s = (Date.now() - when.getTime()) / 1000;
-  if (s < 60) return "just now";
-  if (s < 3600) return `${Math.floor(s / 60)} min ago`;
-  if (s < 86400) return `${Math.floor(s / 3600)} h ago`;
-  if (s < 7 * 86400) return `${Math.floor(s / 86400)} d ago`;
-  return when.toLocaleDateString();
-}
-
-/** {status, text} of a saved run's summary (a string, or {status, message, loss, ...}). */
-function summaryOf(rec) {
-  const sum = rec.summary || summaries.get(rec.id);
-  if (!sum) return { status: null, text: "", message: "" };
-  if (typeof sum === "string") return { status: null, text: sum, message: sum };
-  const loss = Number.isFinite(sum.loss) ? `J = ${fmt(sum.loss, 4)}` : "";
-  return { status: sum.status || null, text: loss, message: sum.message || "" };
-}
-
-function render(error = null, fresh = null) {
-  const ul = $(".saved-list");
-  $('[data-testid="saved-count"]').textContent = list.length ? String(list.length) : "";
-  $(".saved-empty").hidden = !!list.length || !!error;
-  if (error) {
-    ul.innerHTML = `<li class="saved-error">${esc(error)}</li>`;
-    return;
-  }
-  ul.innerHTML = list.map((rec) => {
-    const sum = summaryOf(rec);
-    const created = rec.created ? new Date(rec.created) : null;
-    const sure = confirming === rec.id;
-    const actions = sure
-      ? `<span class="sure">Delete for good?</span>
-         <button type="button" class="btn btn-small btn-danger" data-act="yes" data-testid="saved-delete-yes">Delete</button>
-         <button type="button" class="btn btn-small" data-act="no">Keep</button>`
-      : `<button type="button" class="btn btn-small" data-act="open" data-testid="saved-open">Open</button>
-         <button type="button" class="icon-btn saved-delete" data-act="delete" data-testid="saved-delete"
-           aria-label="Delete ${esc(rec.name)}" title="Delete">${TRASH}</button>`;
-    return `<li class="saved-item${rec.id === fresh ? " fresh" : ""}${sure ? " confirming" : ""}" data-sid="${esc(rec.id)}"
-        data-testid="saved-item"${sum.message ? ` title="${esc(sum.message)}"` : ""}>
-      <div class="saved-top">
-        <b class="saved-name" title="${esc(rec.name)}">${esc(rec.name)}</b>
-        <span class="badge" data-slot="status" data-status="${esc(sum.status || "")}"${sum.status ? "" : " hidden"}>${esc(sum.status || "")}</span>
-      </div>
-      <div class="saved-meta">
-        <span>${esc(kindLabel(rec.kind))}</span><span class="mono">t = ${esc(rec.t ?? "?")}</span>
-        <span class="mono" data-slot="loss"${sum.text ? "" : " hidden"}>${esc(sum.text)}</span>
-        <time datetime="${esc(rec.created || "")}" title="${esc(created ? created.toLocaleString() : "")}">${esc(ago(rec.created))}</time>
-      </div>
-      <div class="saved-actions">${actions}</div>
-    </li>`;
-  }).join("");
 }

@@ -290,8 +290,9 @@ def test_subscribe_reduces_what_is_sent(client: StrictClient) -> None:
         assert all(len(g["x"]) == 12 and np.array(g["z"]).shape == (12, 12) for g in grids)
         assert not any("hidden" in f for f in frames) and any("network" in f for f in frames)
         ws.send_json({"type": "pause"})
-        for bad, field in ([{"grid_n": 9}, "grid_n"], [{"grid_n": 101}, "grid_n"], [{"grid_hz": 0}, "grid_hz"],
-                           [{"grid_hz": 11}, "grid_hz"], [{"weights": "yes"}, "weights"]):
+        bad: dict[str, Any]
+        for bad, field in (({"grid_n": 9}, "grid_n"), ({"grid_n": 101}, "grid_n"), ({"grid_hz": 0}, "grid_hz"),
+                           ({"grid_hz": 11}, "grid_hz"), ({"weights": "yes"}, "weights")):
             ws.send_json({"type": "subscribe", **bad})
             err, _ = recv_until(ws, "error")
             assert err["field"] == field and err["to"] == "subscribe", err

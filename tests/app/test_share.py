@@ -10,7 +10,7 @@ import pytest
 from app.schemas import PROBLEM_SPECS
 from tests.app.conftest import StrictClient, new_run, strict_loads
 
-SPECS = {
+SPECS: dict[str, dict[str, Any]] = {
     "line": {"optimizer": {"name": "gd", "lr": 0.05, "batch_size": 5}, "seed": 4},
     "race on a surface": {"problem": {"kind": "surface", "name": "rosenbrock"}, "seed": 2,
                           "racers": [{"name": "adam", "lr": 0.01}, {"name": "random_search"}]},
@@ -90,7 +90,7 @@ def test_an_import_with_only_a_config_is_a_fresh_run(client: StrictClient) -> No
     assert r.status_code == 201 and r.json()["t"] == 0 and r.json()["optimizer"]["name"] == "adam"
 
 
-BAD = [
+BAD: list[tuple[Any, list[Any]]] = [
     ({"config": {}, "format": "csv"}, ["body", "format"]),
     ({"config": {}, "version": 2}, ["body", "version"]),
     ({"events": []}, ["body", "config"]),
@@ -117,8 +117,8 @@ BAD = [
      ["body", "events", 0, "stop", "max_steps"]),
     ({"config": {}, "clock": 5, "events": [{"clock": 1, "type": "add_racer", "racer": {"name": "adam", "lr": 0}}]},
      ["body", "events", 0, "racer", "lr"]),
-    ({"config": {}, "clock": 5, "events": [{"clock": 1, "type": "set", "optimizer": {"name": "adam", "momentum": 0.5}}]},
-     ["body", "events"]),
+    ({"config": {}, "clock": 5,
+      "events": [{"clock": 1, "type": "set", "optimizer": {"name": "adam", "momentum": 0.5}}]}, ["body", "events"]),
     ({"config": {}, "surprise": 1}, ["body", "surprise"]),
     ([1, 2], ["body"]),
 ]
@@ -163,7 +163,7 @@ def test_a_long_replay_does_not_block_the_server(client: StrictClient) -> None:
     result: dict[str, Any] = {}
     worker = threading.Thread(target=lambda: result.update(r=client.post("/api/runs/import", json=doc)))
     worker.start()
-    answered = []
+    answered: list[float] = []
     while worker.is_alive() and len(answered) < 5:
         t0 = time.perf_counter()
         assert client.get("/api/health").status_code == 200

@@ -7,6 +7,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -78,7 +79,8 @@ class Server:
     def __init__(self) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        self.data_dir = tempfile.mkdtemp(prefix="descent-browser-")  # saved runs of the tests stay out of ./data
+        env = {**os.environ, "PYTHONUNBUFFERED": "1", "DESCENT_DATA_DIR": self.data_dir}
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", str(self.port),
              "--log-level", "warning"],
@@ -99,6 +101,7 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+        shutil.rmtree(self.data_dir, ignore_errors=True)
         if self.proc.stdout is not None:
             self.proc.stdout.close()
 

@@ -25,7 +25,7 @@ function uniSup(s) {
 /** A symbol without the gradient prefix: "α^(1)_21" → α⁽¹⁾₂₁ (HTML <sub> when the index has letters). */
 function plainSymbol(s) {
   let out = esc(s).replace(/\^\(([^)]*)\)/g, (_, x) => uniSup(`(${x})`) || `<sup>(${x})</sup>`);
-  out = out.replace(/_([\p{L}\p{N},]+)/gu, (_, x) => uniSub(x) || `<sub>${x}</sub>`);
+  out = out.replace(/_([\p{L}\p{N}]+(?:,[\p{L}\p{N}]+)*)/gu, (_, x) => uniSub(x) || `<sub>${x}</sub>`);
   return out;
 }
 
@@ -39,7 +39,7 @@ export function symbol(s) {
 export function formula(s) {
   if (!s) return "";
   // Gradient symbols first ("g_β_j", "g_a^(1)_j", "g_b"): their whole symbol goes into one subscript.
-  const grad = /(^|[^\p{L}])g_([\p{L}*]+(?:\^\([^)]*\))?(?:_[\p{L}\p{N},]+)?)/gu;
+  const grad = /(^|[^\p{L}])g_([\p{L}*]+(?:\^\([^)]*\))?(?:_[\p{L}\p{N}]+(?:,[\p{L}\p{N}]+)*)?)/gu;
   const parts = [];
   let last = 0;
   for (const m of s.matchAll(grad)) {
@@ -126,4 +126,19 @@ export function autoResize(el) {
     cancelAnimationFrame(raf);
     raf = requestAnimationFrame(() => { if (el.data) Plotly.Plots.resize(el); });
   }).observe(el);
+}
+
+/** Ticks of a log axis over [lo, hi] at 1, 2 and 5 × 10ᵏ (fewer when it spans many decades), labelled in full. */
+export function logTicks(lo, hi) {
+  if (!(lo > 0) || !(hi > 0)) return {};
+  const decades = Math.log10(hi / lo);
+  const steps = decades > 6 ? [1] : decades > 2.5 ? [1, 3] : [1, 2, 5];
+  const tickvals = [];
+  for (let e = Math.floor(Math.log10(lo)); e <= Math.ceil(Math.log10(hi)); e++) {
+    for (const m of steps) {
+      const v = Number((m * 10 ** e).toPrecision(3));
+      if (v >= lo / 1.0001 && v <= hi * 1.0001) tickvals.push(v);
+    }
+  }
+  return tickvals.length >= 2 ? { tickvals, ticktext: tickvals.map((v) => fmt(v, 3)) } : {};
 }

@@ -1,6 +1,6 @@
-// The next update drawn as arrows in the plane of the first two parameters: θₜ, the step −γ∇J(θₜ), the optimiser's
-// own arrow (−γ times its momentum or first moment), the update Δθ it takes, and θₜ₊₁; for random search the guess
-// θ̃ and whether θ jumps there. Equal scales on both axes, so directions read true.
+// The next update drawn as arrows in the plane of the first two parameters: θₜ, the plain step −γ∇J(θₜ), what the
+// optimiser's own state adds to it (momentum μ·b, Adam's per-coordinate scaling: Δθ − (−γ∇J), drawn tip to tail),
+// the update Δθ it takes, and θₜ₊₁; for random search the guess θ̃. Equal scales on both axes: directions read true.
 
 import { fmt } from "../format.js";
 import { esc, paramName } from "./common.js";
@@ -9,7 +9,7 @@ const W = 250;
 const H = 210;
 const PAD = 26;
 
-const C = { step: "#e8590c", grad: "#212529", state: "#e8590c", guess: "#7048e8", point: "#1b2a41" };
+const C = { step: "#e8590c", grad: "#212529", state: "#9c36b5", guess: "#7048e8", point: "#1b2a41" };
 
 function arrow(p, q, colour, { width = 2, dash = "", head = true, title = "" } = {}) {
   const len = Math.hypot(q[0] - p[0], q[1] - p[1]);
@@ -38,9 +38,8 @@ export function arrowsSvg(d) {
   const th = two(d.theta);
   const next = two(d.theta_next);
   const grad = d.lr_grad ? [th[0] - d.lr_grad.values[0], th[1] - d.lr_grad.values[1]] : null;
-  const key = liveArrows(d).find((k) => d.state_after?.[k]?.values);
-  const lr = d.lr ?? 0;
-  const st = key && lr ? [th[0] - lr * d.state_after[key].values[0], th[1] - lr * d.state_after[key].values[1]] : null;
+  const key = liveArrows(d)[0];
+  const st = key && grad ? next : null; // from the tip of −γ∇J to θₜ₊₁: what the state adds
   const guess = two(d.guess);
   const pts = [th, next, grad, st, guess].filter(Boolean);
   const xs = pts.map((p) => p[0]);
@@ -60,7 +59,7 @@ export function arrowsSvg(d) {
     parts.push(`<circle cx="${g[0]}" cy="${g[1]}" r="4.5" fill="${C.guess}"><title>guess θ̃, J = ${fmt(d.guess_loss, 4)}</title></circle>`);
     parts.push(`<text x="${g[0] + 7}" y="${g[1] - 6}" class="ex-lbl" fill="${C.guess}">θ̃</text>`);
   }
-  if (st) parts.push(arrow(at(th), at(st), C.state, { width: 1.6, dash: "2 3", title: `−γ · ${key}` }));
+  if (st) parts.push(arrow(at(grad), at(st), C.state, { width: 1.8, dash: "2 3", title: "what the optimiser's state adds" }));
   parts.push(arrow(at(th), at(next), C.step, { width: 3.2, title: "Δθ = θₜ₊₁ − θₜ" }));
   if (grad) parts.push(arrow(at(th), at(grad), C.grad, { width: 1.3, title: "−γ∇J(θₜ)" })); // on top: plain descent's Δθ
   const a = at(th);
@@ -74,7 +73,7 @@ export function arrowsSvg(d) {
   const legend = [
     `<span><i class="ln" style="background:${C.step}"></i>Δθ</span>`,
     grad ? `<span><i class="ln" style="background:${C.grad}"></i>−γ∇J</span>` : "",
-    st ? `<span><i class="ln dotted" style="border-color:${C.state}"></i>−γ·${key === "exp_avg" ? "m" : "b"}</span>` : "",
+    st ? `<span><i class="ln dotted" style="border-color:${C.state}"></i>${key === "momentum_buffer" ? "momentum's share" : "the state's share"}</span>` : "",
     guess ? `<span><i class="ln" style="background:${C.guess}"></i>guess</span>` : "",
   ].join("");
   const note = d.dim > 2 ? `<span class="muted">the first two of ${d.dim} weights</span>` : "";

@@ -8,7 +8,7 @@
 import * as S from "../state.js";
 import { cell, fmt } from "../format.js";
 import { PLOT_CONFIG, axis, baseLayout, racerColour } from "../charts/theme.js";
-import { autoResize, esc } from "./common.js";
+import { autoResize, esc, logTicks } from "./common.js";
 
 export const id = "guess";
 export const title = "Guess vs descent";
@@ -150,7 +150,7 @@ function draw() {
     showlegend: true,
     legend: { orientation: "h", x: 1, xanchor: "right", y: 1, yanchor: "bottom", font: { size: 11 } },
     xaxis: axis("evaluations of J (log scale)", { type: "log" }),
-    yaxis: axis("best J so far (log scale)", { type: "log", dtick: "D2" }),
+    yaxis: axis("best J so far (log scale)", { type: "log", ...yTicks(traces) }),
   });
   key = k;
   Plotly.react(plot, traces, layout, PLOT_CONFIG);
@@ -166,6 +166,14 @@ function draw() {
   root.querySelector('[data-g="summary"]').innerHTML = `After <b>${ev(h.rs)}</b> evaluations of J, ${label(p.rs)}
     has best J = <b>${fmt(curves.rs.best, 4)}</b>${gap(curves.rs.best)}; after <b>${ev(h.gd)}</b>, ${label(p.gd)} has
     J = <b>${fmt(curves.gd.best, 4)}</b>${gap(curves.gd.best)}.`;
+}
+
+/** Full labels on the J axis (Plotly's minor log labels read "5" for 0.5). */
+function yTicks(traces) {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const t of traces) for (const v of t.y) if (v > 0) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
+  return logTicks(lo, hi);
 }
 
 function table(which, h, guesses) {

@@ -9,7 +9,7 @@ import * as S from "../state.js";
 import * as socket from "../socket.js";
 import { fmt } from "../format.js";
 import { COLORSCALE, PLOT_CONFIG, axis, baseLayout, colourTicks, colourTransform, racerColour } from "../charts/theme.js";
-import { autoResize, esc, isNetwork, refetcher } from "./common.js";
+import { autoResize, esc, isNetwork, logTicks, refetcher } from "./common.js";
 
 export const id = "landscape";
 export const title = "Landscape";
@@ -183,7 +183,7 @@ function draw() {
       uirevision: `${S.run.generation}`,
       margin: { l: 52, r: 10, t: 6, b: 38 },
       xaxis: axis("α: 0 = initial weights, 1 = current weights"),
-      yaxis: axis("J (log scale)", { type: "log", dtick: "D2" }),
+      yaxis: axis("J (log scale)", { type: "log", ...logTicks(...extent(line.loss)) }),
       shapes: [0, 1].map((x) => ({ type: "line", x0: x, x1: x, yref: "paper", y0: 0, y1: 1,
         line: { color: "#adb5bd", width: 1, dash: "dot" } })),
     }), PLOT_CONFIG);
@@ -194,6 +194,11 @@ function draw() {
     · span ±${fmt(slice.span, 3)}${ev ? ` · variance explained ${ev.map((v) => `${fmt(100 * v, 3)}%`).join(" + ")}` : ""}
     ${off !== null ? ` · trajectory off the plane ≤ ${fmt(off, 3)}` : ""}
     ${line ? ` · ‖θₜ − θ⁽⁰⁾‖ = ${fmt(line.distance, 3)}` : ""}`;
+}
+
+function extent(values) {
+  const v = values.filter((x) => x > 0);
+  return v.length ? [Math.min(...v), Math.max(...v)] : [NaN, NaN];
 }
 
 /** Read-only numbers for the browser tests. */

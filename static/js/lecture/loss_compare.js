@@ -97,10 +97,10 @@ export function setParams(hints) {
   for (const k of Object.keys(params)) if (Number.isFinite(hints?.[k])) params[k] = hints[k];
 }
 
-/** Whether the run's own network can be drawn: a hidden layer and a probability head. */
+/** Whether the run's own network can be drawn (as the server takes it): one hidden layer, a probability head. */
 function runUsable(state) {
   const p = state?.problem;
-  return isNetwork(state) && p.layers?.length >= 3 && ["sigmoid", "softmax"].includes(p.head);
+  return isNetwork(state) && p.layers?.length === 3 && ["sigmoid", "softmax"].includes(p.head); // one hidden layer
 }
 
 export function open() {
@@ -202,10 +202,10 @@ function zRange(grid) {
 function draw() {
   const [, hiCe] = zRange(data.ce);
   const [loQ] = zRange(data.quadratic);
-  const lift = (hiCe - Math.min(loQ, 0)) * 0.012; // paths float just above their surface
+  const lift = (hiCe - Math.min(loQ, 0)) * 0.025; // paths float just above their surface
   const name = (w) => `${w.name}`;
-  const surface = (z, scale, label) => ({
-    type: "surface", x: data.w1, y: data.w2, z, colorscale: scale, showscale: false, opacity: 0.9, name: label,
+  const surface = (z, scale, label, opacity) => ({
+    type: "surface", x: data.w1, y: data.w2, z, colorscale: scale, showscale: false, opacity, name: label,
     contours: { x: { highlight: false }, y: { highlight: false }, z: { highlight: false } },
     lighting: { ambient: 0.8, diffuse: 0.5, specular: 0.05, roughness: 0.9 },
     hovertemplate: `${label}<br>${esc(name(data.indices.w1))} = %{x:.3g}<br>${esc(name(data.indices.w2))} = %{y:.3g}`
@@ -237,7 +237,7 @@ function draw() {
     },
   });
   data.lift = lift;
-  Plotly.react(plot3d, [surface(data.ce, CE_SCALE, "cross-entropy"), surface(data.quadratic, Q_SCALE, "quadratic"),
+  Plotly.react(plot3d, [surface(data.ce, CE_SCALE, "cross-entropy", 0.82), surface(data.quadratic, Q_SCALE, "quadratic", 0.95),
     path(CE_PATH), path(Q_PATH), head(CE_PATH, "cross-entropy path"), head(Q_PATH, "quadratic path"), start],
   layout, PLOT_CONFIG);
   Plotly.react(plot2d, [
@@ -294,15 +294,30 @@ function reveal(k) {
     customdata: [null, null, col(lastOf(ce), 2), col(lastOf(q), 2)],
   }, [2, 3, 4, 5]);
   Plotly.restyle(plot2d, { x: [ce.map((_, i) => i), q.map((_, i) => i)], y: [col(ce, 2), col(q, 2)] }, [0, 1]);
-  const moved = (P) => (P.length ? Math.hypot(P[P.length - 1][0] - P[0][0], P[P.length - 1][1] - P[0][1]) : 0);
   const from = (P) => fmt(P[0]?.[2], 3);
   const to = (P) => fmt(P[P.length - 1]?.[2], 3);
+  const hc = halfWay(data.paths.ce);
+  const hq = halfWay(data.paths.quadratic);
+  const half = (h, P) => (h !== null && h < P.length ? `, half-way down after ${h} steps` : "");
+  const done = k >= n();
+  const stall = done && hc !== null && (hq === null || hq > 3 * Math.max(hc, 1));
   summary(`From the same start (W₁, W₂) = (${fmt(data.start[0], 3)}, ${fmt(data.start[1], 3)}), ${Math.max(0, k - 1)}
     of ${data.steps} steps with γ = ${fmt(data.lr)}:<br>
-    <b style="color:${CE_PATH}">cross-entropy</b> J ${from(ce)} → ${to(ce)}, the weights moved ${fmt(moved(ce), 3)};<br>
-    <b style="color:#b07b00">quadratic</b> J ${from(q)} → ${to(q)}, the weights moved ${fmt(moved(q), 3)}.
-    ${k >= data.paths.ce.length && moved(q) < 0.5 * moved(ce) ? "<br>The quadratic path stalls where the output saturates: "
-      + "its gradient carries y(1 − y) ≈ 0." : ""}`);
+    <b style="color:${CE_PATH}">cross-entropy</b> J ${from(ce)} → ${to(ce)}${half(hc, ce)};<br>
+    <b style="color:#b07b00">quadratic</b> J ${from(q)} → ${to(q)}${half(hq, q)}.
+    ${stall ? "<br>The quadratic path lingers on its plateau, where the output saturates: its gradient carries the factor "
+      + "y(1 − y) ≈ 0, which the cross-entropy's g<sub>b</sub> = y − y* does not." : ""}`);
+}
+
+const n = () => Math.max(data.paths.ce.length, data.paths.quadratic.length);
+
+/** Steps until half of a path's whole drop in J (null when it does not go down): a plateau shows as a late one. */
+function halfWay(P) {
+  const J0 = P[0]?.[2];
+  const J1 = P[P.length - 1]?.[2];
+  if (!finite(J0) || !finite(J1) || !(J1 < J0)) return null;
+  const i = P.findIndex((r) => finite(r[2]) && r[2] <= (J0 + J1) / 2);
+  return i >= 0 ? i : null;
 }
 
 function summary(html) {
