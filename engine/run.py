@@ -155,7 +155,7 @@ class Run:
         self._stride = 1
         self._init_state()
         for i, r in enumerate(self.racers):
-            r.history.append(0, float(self.loss[i]), float(np.linalg.norm(self.grad[i])), np.nan, self.theta[i])
+            r.history.append(0, float(self.loss[i]), _norm(self.grad[i]), np.nan, self.theta[i])
             self._check_stop(i)
         self._set_active()
         self._snapshot(0)
@@ -378,7 +378,7 @@ class Run:
         if r.status == "diverged":
             return
         eps, delta, max_steps = self.stop["grad_norm"], self.stop["delta_loss"], self.stop["max_steps"]
-        gn = float(np.linalg.norm(self.grad[i]))
+        gn = _norm(self.grad[i])
         uses_grad = OPTIMIZERS[r.spec["name"]].uses_gradient
         if eps is not None and gn <= eps:
             self._finish(r, "converged", "grad_norm", f"converged: ‖∇J‖ ≤ {fmt(eps)} at t = {r.t}")
@@ -475,7 +475,7 @@ class Run:
         self._blowup = DIVERGENCE_FACTOR * np.maximum(np.abs(self.loss0), 1e-12)
         states.append(OPTIMIZERS[r.spec["name"]].init(self.start[None], l0))
         self.trajectory = []
-        r.history.append(0, float(l0[0]), float(np.linalg.norm(g0[0])), np.nan, self.start)
+        r.history.append(0, float(l0[0]), _norm(g0[0]), np.nan, self.start)
         self._check_stop(i)
         self._regroup(states)
         return i
@@ -521,7 +521,7 @@ class Run:
         out: dict[str, Any] = {
             "t": r.t,
             "loss": float(self.loss[i]),
-            "grad_norm": float(np.linalg.norm(grad)),
+            "grad_norm": _norm(grad),
             "status": status,
             "stop_reason": r.stop_reason,
             "optimizer": dict(r.spec),
@@ -609,6 +609,12 @@ class Run:
             out.extend(r.history.records(start, racer=i))
             new.append(r.history.n)
         return out, new
+
+
+def _norm(v: np.ndarray) -> float:
+    """‖v‖₂ without an overflow warning (a huge gradient is reported, not warned about)."""
+    with np.errstate(all="ignore"):
+        return float(np.linalg.norm(v))
 
 
 @dataclass

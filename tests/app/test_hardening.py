@@ -83,8 +83,6 @@ def test_odd_messages_get_an_error_and_the_socket_goes_on(client: StrictClient, 
     assert client.get("/api/health").json() == {"ok": True}
 
 
-@pytest.mark.xfail(strict=True, raises=RuntimeWarning,
-                   reason="engine: Run.racer_state takes np.linalg.norm of a huge gradient outside np.errstate")
 def test_a_start_at_the_edge_of_float_range_is_not_a_warning(client: StrictClient) -> None:
     run = new_run(client)
     client.post(f"/api/runs/{run['id']}/reset", json={"params": [1e308, -1e308]})
