@@ -36,8 +36,8 @@ def exempt(owner: str | None) -> bool:
     return owner is None or owner == LOCAL
 
 
-def get_owner(conn: HTTPConnection) -> str:
-    """The client making this request (see client_key)."""
+async def get_owner(conn: HTTPConnection) -> str:
+    """The client making this request (see client_key); async: no worker-thread hop (see app.deps)."""
     return client_key(conn.client.host if conn.client else None)
 
 

@@ -1,11 +1,15 @@
 """Load test on loopback: many websocket clients each playing its own run, while REST latency is timed.
 
-Starts the real server (uvicorn, one process, a free loopback port), opens CLIENTS websocket clients,
-each creating its own run and playing it; meanwhile a REST client times GET /api/runs/{id} and
-POST /api/runs/{id}/step requests. Reports frames/s per client (min, median), REST p50/p95 latency,
-and the server's resident memory at start and end. Bounded in time and count; loopback only.
+Starts the real server (uvicorn, one process, a free loopback port), opens CLIENTS websocket clients (ramped
+up over a couple of seconds, as a classroom arrives), each creating its own run and playing it; once all are
+playing, it measures for SECONDS: frames received by every client, the latency of REST requests made
+meanwhile (GET /api/runs/{id} and POST /api/runs/{id}/step, n = 10), the server's resident memory at the
+start and the end of the window and the CPU it used (1.00 = one core: the server is one Python process).
 
-    python bench/bench_load.py [--clients 100] [--seconds 60] [--speed 200]
+The machine's load average is printed too: the load generator runs on the same machine, and figures taken
+while other processes hold the CPU say little about the server.
+
+    python bench/bench_load.py [--clients 100] [--seconds 60] [--speed 200] [--no-deflate]
 """
 
 from __future__ import annotations
@@ -13,14 +17,21 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import statistics
+import subprocess
+import sys
 import time
 from pathlib import Path
 
 import httpx
 import websockets
-from bench_stream import free_port, start_server
+from bench_stream import free_port
 from common import report
+
+ROOT = Path(__file__).resolve().parent.parent
+RAMP_SECONDS = 3.0  # clients arrive over this long
+FRAME_PREFIX = '{"type":"frame"'  # frames are counted without parsing them (the load generator stays cheap)
 
 
 def rss_mb(pid: int) -> float:
@@ -31,42 +42,93 @@ def rss_mb(pid: int) -> float:
     return float("nan")
 
 
-async def client(port: int, seconds: float, speed: float, frames: list[int], errors: list[str]) -> None:
-    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:
-        body = {"optimizer": {"name": "gd", "lr": 0.001}, "stop": {"grad_norm": None, "max_steps": None}}
-        run = (await http.post("/api/runs", json=body)).json()
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def start_server(port: int, deflate: bool) -> subprocess.Popen[bytes]:
+    """uvicorn serving app.main:app on 127.0.0.1:port, as `make run` does (plus the deflate switch)."""
+    cmd = [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", str(port),
+           "--log-level", "warning"]
+    if not deflate:
+        cmd += ["--ws-per-message-deflate", "false"]
+    proc = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    for _ in range(400):
+        try:
+            httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=0.5)
+            return proc
+        except httpx.HTTPError:
+            time.sleep(0.05)
+    proc.kill()
+    raise RuntimeError("server did not start")
+
+
+class Window:
+    """The measured window: opens once every client is playing, closes `seconds` later."""
+
+    def __init__(self, clients: int, seconds: float):
+        self.waiting = clients
+        self.seconds = seconds
+        self.opened = asyncio.Event()
+        self.start = self.end = 0.0
+
+    def ready(self) -> None:
+        self.waiting -= 1
+        if self.waiting == 0:
+            self.start = time.perf_counter()
+            self.end = self.start + self.seconds
+            self.opened.set()
+
+
+async def client(port: int, delay: float, speed: float, window: Window, frames: list[int], errors: list[str]) -> None:
+    await asyncio.sleep(delay)
     count = 0
+    ready = False
     try:
-        async with websockets.connect(f"ws://127.0.0.1:{port}/api/runs/{run['id']}/stream", max_size=None) as ws:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=60) as http:
+            body = {"optimizer": {"name": "gd", "lr": 0.001}, "stop": {"grad_norm": None, "max_steps": None}}
+            run = (await http.post("/api/runs", json=body)).json()
+        url = f"ws://127.0.0.1:{port}/api/runs/{run['id']}/stream"
+        async with websockets.connect(url, max_size=None, open_timeout=60) as ws:
             await ws.recv()  # hello
             await ws.send(json.dumps({"type": "play", "speed": speed}))
-            end = time.perf_counter() + seconds
-            while time.perf_counter() < end:
+            window.ready()
+            ready = True
+            await window.opened.wait()
+            while True:
+                left = window.end - time.perf_counter()
+                if left <= 0:
+                    break
                 try:
-                    msg = json.loads(await asyncio.wait_for(ws.recv(), timeout=max(0.01, end - time.perf_counter())))
+                    msg = await asyncio.wait_for(ws.recv(), timeout=left)
                 except TimeoutError:
                     break
-                if msg["type"] == "frame":
+                if isinstance(msg, str) and msg.startswith(FRAME_PREFIX) and time.perf_counter() >= window.start:
                     count += 1
             await ws.send(json.dumps({"type": "pause"}))
     except Exception as exc:  # noqa: BLE001 - a load test reports failures, it does not stop on them
         errors.append(repr(exc))
+        if not ready:
+            window.ready()
     frames.append(count)
 
 
-async def rest_timer(port: int, seconds: float, latencies: list[float]) -> None:
-    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:
+async def rest_timer(port: int, window: Window, latencies: list[float], errors: list[str]) -> None:
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=60) as http:
         run = (await http.post("/api/runs", json={})).json()
-        end = time.perf_counter() + seconds
+        await window.opened.wait()
         i = 0
-        while time.perf_counter() < end:
+        while time.perf_counter() < window.end:
             t0 = time.perf_counter()
             if i % 2:
                 r = await http.post(f"/api/runs/{run['id']}/step", json={"n": 10})
             else:
                 r = await http.get(f"/api/runs/{run['id']}")
             latencies.append(time.perf_counter() - t0)
-            r.raise_for_status()
+            if r.status_code >= 400:
+                errors.append(f"REST {r.status_code}: {r.text[:100]}")
             i += 1
             await asyncio.sleep(0.05)
 
@@ -75,32 +137,40 @@ async def main_async(port: int, pid: int, clients: int, seconds: float, speed: f
     frames: list[int] = []
     errors: list[str] = []
     latencies: list[float] = []
-    mem0 = rss_mb(pid)
-    tasks = [client(port, seconds, speed, frames, errors) for _ in range(clients)]
-    await asyncio.gather(*tasks, rest_timer(port, seconds, latencies))
-    mem1 = rss_mb(pid)
-    per_client = [f / seconds for f in frames]
+    window = Window(clients, seconds)
+    tasks = [client(port, RAMP_SECONDS * i / clients, speed, window, frames, errors) for i in range(clients)]
+    watcher = asyncio.gather(*tasks, rest_timer(port, window, latencies, errors))
+    await window.opened.wait()
+    mem0, cpu0, load0, own0 = rss_mb(pid), cpu_seconds(pid), os.getloadavg()[0], cpu_seconds(os.getpid())
+    await watcher
+    mem1, cpu1, load1, own1 = rss_mb(pid), cpu_seconds(pid), os.getloadavg()[0], cpu_seconds(os.getpid())
+    per_client = sorted(f / seconds for f in frames)
     report(f"clients (each playing its own run at {speed:g} steps/s)", clients, "")
-    report("frames/s per client, minimum", min(per_client), "frames/s", "≥ 10")
+    report("frames/s per client, minimum", per_client[0], "frames/s", "≥ 10")
+    report("frames/s per client, 5th percentile", per_client[len(per_client) // 20], "frames/s")
     report("frames/s per client, median", statistics.median(per_client), "frames/s")
-    lat = sorted(latencies)
-    report("REST requests timed", len(lat), "")
+    lat = sorted(latencies) or [float("nan")]
+    report("REST requests timed", len(latencies), "")
     report("REST latency p50", lat[len(lat) // 2] * 1e3, "ms")
     report("REST latency p95", lat[int(len(lat) * 0.95)] * 1e3, "ms", "< 100 ms")
-    report("server memory at start", mem0, "MiB")
+    report("server memory at start of the window", mem0, "MiB")
     report("server memory at end", mem1, "MiB", "flat")
+    report("server CPU (1.00 = one core, all a Python process can use)", (cpu1 - cpu0) / seconds, "cores")
+    report("load generator CPU (this process)", (own1 - own0) / seconds, "cores")
+    report("machine load average (1 min) at start / end", load0, f"/ {load1:.2f} (cores: {os.cpu_count()})")
     if errors:
-        print(f"{len(errors)} client errors, first: {errors[0]}")
+        print(f"{len(errors)} errors, first: {errors[0]}")
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__)
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--clients", type=int, default=100)
     ap.add_argument("--seconds", type=float, default=60.0)
     ap.add_argument("--speed", type=float, default=200.0)
+    ap.add_argument("--no-deflate", action="store_true", help="serve without permessage-deflate")
     args = ap.parse_args()
     port = free_port()
-    proc = start_server(port)
+    proc = start_server(port, deflate=not args.no_deflate)
     try:
         asyncio.run(main_async(port, proc.pid, args.clients, args.seconds, args.speed))
     finally:

@@ -25,7 +25,7 @@ router = APIRouter(prefix="/api", tags=["saved"], responses=error_responses(400,
 SavedId = Annotated[str, Path(max_length=200, description="the saved run's id (from POST /api/runs/{id}/save)")]
 
 
-def get_saved(conn: HTTPConnection) -> SavedStore:
+async def get_saved(conn: HTTPConnection) -> SavedStore:
     """The app's store of saved runs."""
     saved: SavedStore = conn.app.state.saved
     return saved

@@ -259,9 +259,10 @@ def test_stream_carries_weights_grids_and_hidden_units(client: StrictClient) -> 
         assert all("hidden" in f and np.array(f["grid"]["z"]).shape == (60, 60) for f in with_grid)
         assert all(f["grid_t"] <= f["state"]["t"] for f in with_grid)
         ws.send_json({"type": "pause"})
-        recv_until(ws, "status", where=lambda m: m["status"] == "paused")
+        _, seen = recv_until(ws, "status", where=lambda m: m["status"] == "paused")
         t = client.get(url(s, "")).json()["t"]
-        last = frames_until(ws, lambda f: bool(f) and f[-1].get("grid_t") == t, 5.0)[-1]  # the final weights' grid
+        final = [m for m in frames + seen if m.get("grid_t") == t]  # the final weights' grid: sent, or to come
+        last = final[-1] if final else frames_until(ws, lambda f: bool(f) and f[-1].get("grid_t") == t, 5.0)[-1]
         assert last["grid"] == client.get(url(s, "predict"), params={"n": 60}).json()
         assert last["hidden"] == client.get(url(s, "hidden"), params={"n": 24}).json()
         ws.send_json({"type": "reset"})

@@ -47,7 +47,8 @@ def test_backprop_table_hover_and_follow(page: Any, server: Server, console: Con
     expect(page.get_by_test_id("plot-net-diagram")).to_be_visible()
     page.wait_for_function("() => window.__descent.lecture.backprop.fetches() > 0")
     assert lecture(page, "backprop.stages()") == ["loss", "head", "linear", "activation", "linear", "input"]
-    # J, y*, y, b, z1..3, a1..3, x1..2 forward; g_y, g_b, g_β1..3, g_β0, g_z1..3, g_a1..3, g_α (6), g_b (3), g_x1..2 back.
+    # Forward J, y*, y, b, z1..3, a1..3, x1..2; backward g_y, g_b, g_β1..3, g_β0, g_z1..3, g_a1..3, g_α (6),
+    # g_b (3), g_x1..2.
     assert lecture(page, "backprop.rows()") == 12 + 23
     assert lecture(page, "backprop.maxRelError()") < 1e-6
 
@@ -88,8 +89,8 @@ def test_loss_compare_two_surfaces_racing(page: Any, server: Server, console: Co
     assert lecture(page, "compare.surfaceNames()") == ["cross-entropy", "quadratic"]
     assert lecture(page, "compare.ceAboveQuadratic()") is True
     page.wait_for_function("() => window.__descent.lecture.compare.shown() > 1")
-    page.wait_for_function("() => window.__descent.lecture.compare.shown() === window.__descent.lecture.compare.steps()",
-                           timeout=15_000)
+    page.wait_for_function("() => window.__descent.lecture.compare.shown() === "
+                           "window.__descent.lecture.compare.steps()", timeout=15_000)
     expect(page.get_by_test_id("cmp-summary")).to_contain_text("cross-entropy")
     time.sleep(0.3)
     shot(page, shots, "lecture-loss-compare")

@@ -1,5 +1,5 @@
 """Lessons in headless Chromium: every lesson link opens the page in its state with no console errors (a screenshot
-of each), the bar walks from one lesson to the next, and a teacher's edited preset travels in its link."""
+of each) and a bar that walks to the neighbouring lessons, and a teacher's edited preset travels in its link."""
 
 from __future__ import annotations
 
@@ -63,8 +63,8 @@ def test_the_lessons_are_the_engines(server: Server) -> None:
 @pytest.mark.parametrize("lesson_id", LESSON_IDS)
 def test_lesson_link_opens_in_its_state(
         lesson_id: str, page: Any, server: Server, console: ConsoleLog, shots: Path | None) -> None:
-    """`/?lesson=<id>` builds the lesson's run (kind, racers, learning rates), shows its caption, opens its lecture view,
-    plays without a console error, and writes the whole set-up into the address (so it can be shared)."""
+    """`/?lesson=<id>` builds the lesson's run (kind, racers, learning rates), shows its caption, opens its lecture
+    view, steps without a console error, and writes the whole set-up into the address (so it can be shared)."""
     lesson = next((x for x in lessons_of(server) if x["id"] == lesson_id), None)
     assert lesson is not None, f"the server has no lesson {lesson_id}"
     spec = lesson["spec"]
@@ -78,6 +78,20 @@ def test_lesson_link_opens_in_its_state(
     assert lecture(page, "lessons.current()") == lesson_id
     assert lecture(page, "lessons.caption()") == lesson["caption"]
     assert lecture(page, "open()") == LECTURE_VIEW.get(lesson_id)
+
+    # The bar walks the lecture: previous and next are the neighbouring lessons; the top bar's menu lists them all.
+    k = LESSON_IDS.index(lesson_id)
+    for which, other in (("prev", k - 1), ("next", k + 1)):
+        link = page.get_by_test_id(f"lesson-{which}")
+        if 0 <= other < len(LESSON_IDS):
+            expect(link).to_have_attribute("href", f"/?lesson={LESSON_IDS[other]}")
+        else:
+            assert link.get_attribute("href") is None
+    page.get_by_test_id("lessons-button").click()
+    expect(page.get_by_test_id("lesson-menu")).to_be_visible()
+    assert page.get_by_test_id("lesson-menu").locator("a").count() == len(LESSON_IDS)
+    page.keyboard.press("Escape")
+    expect(page.get_by_test_id("lesson-menu")).to_be_hidden()
 
     # The run is the lesson's: its racers with their learning rates.
     racers = spec.get("racers") or [spec["optimizer"]]
@@ -101,29 +115,9 @@ def test_lesson_link_opens_in_its_state(
     assert console.ours() == []
 
 
-def test_lesson_bar_walks_the_lecture(page: Any, server: Server, console: ConsoleLog) -> None:
-    """The bar's next and previous links are the neighbouring lessons; the menu in the top bar lists every one."""
-    needs_networks(server)
-    ids = [lesson["id"] for lesson in lessons_of(server)]
-    k = ids.index("perceptron")
-    page.goto(f"{server.url}/?lesson={ids[k]}")
-    page.wait_for_function(READY)
-    expect(page.get_by_test_id("lesson-prev")).to_have_attribute("href", f"/?lesson={ids[k - 1]}")
-    expect(page.get_by_test_id("lesson-next")).to_have_attribute("href", f"/?lesson={ids[k + 1]}")
-    page.get_by_test_id("lessons-button").click()
-    menu = page.get_by_test_id("lesson-menu")
-    expect(menu).to_be_visible()
-    assert menu.locator("a").count() == len(ids)
-    page.keyboard.press("Escape")
-    page.get_by_test_id("lesson-next").click()
-    page.wait_for_function(f"() => window.__descent && window.__descent.lecture.lessons.current() === '{ids[k + 1]}'")
-    page.wait_for_function(READY)
-    assert console.ours() == []
-
-
 def test_teacher_edits_a_preset_and_shares_it(page: Any, server: Server, console: ConsoleLog, context: Any) -> None:
-    """Change the learning rate of a lesson (the perceptron) and rewrite its caption: the lesson reads "edited", and the link from
-    "Edit & share" opens, in a fresh page, the edited set-up under the new caption."""
+    """Change the learning rate of a lesson (the perceptron) and rewrite its caption: the lesson reads "edited", and
+    the link from "Edit & share" opens, in a fresh page, the edited set-up under the new caption."""
     needs_networks(server)
     page.goto(f"{server.url}/?lesson=perceptron")
     page.wait_for_function(READY)

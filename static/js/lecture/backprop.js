@@ -184,8 +184,8 @@ function render() {
   if (note.dataset.text !== data.note) {
     note.dataset.text = data.note;
     const first = data.note.split(/(?<=\.)\s/)[0];
-    note.querySelector("summary").textContent = first.length < 220 ? first : "Sign convention";
-    note.querySelector("p").textContent = data.note;
+    note.querySelector("summary").innerHTML = first.length < 220 ? formula(first) : "Sign convention";
+    note.querySelector("p").innerHTML = formula(data.note);
   }
 }
 

@@ -190,9 +190,10 @@ function mountMenu(button) {
   menu.className = "lesson-menu";
   menu.hidden = true;
   menu.dataset.testid = "lesson-menu";
+  const short = (c) => (c.length > 120 ? `${c.slice(0, 118).replace(/\s+\S*$/, "")} …` : c);
   menu.innerHTML = `<p class="lesson-menu-head">The lecture, as presets: each opens the page in that state</p><ol>${list.map((l) =>
-    `<li><a href="/?lesson=${esc(l.id)}" data-testid="lesson-link-${esc(l.id)}"><b>${esc(l.title)}</b>
-      <span>${esc(l.caption.length > 120 ? `${l.caption.slice(0, 118)}…` : l.caption)}</span></a></li>`).join("")}</ol>`;
+    `<li><a href="/?lesson=${esc(l.id)}" data-testid="lesson-link-${esc(l.id)}"${l.id === current?.id ? ' aria-current="page"' : ""}>
+      <b>${esc(l.title)}</b><span>${formula(short(l.caption))}</span></a></li>`).join("")}</ol>`;
   button.after(menu);
   button.addEventListener("click", (ev) => {
     ev.stopPropagation();
