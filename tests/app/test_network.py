@@ -318,3 +318,33 @@ def test_linear_regression_frames_have_no_network_views(client: StrictClient) ->
         ws.send_json({"type": "step", "n": 2})
         frame, _ = recv_until(ws, "frame", where=lambda m: bool(m["steps"]))
         assert set(frame) == {"type", "steps", "state"}
+
+
+def test_grids_are_computed_once_for_every_watcher_within_the_time_budget(client: StrictClient,
+                                                                        monkeypatch: Any) -> None:
+    s = new_run(client, {"problem": XOR, "optimizer": {"lr": 0.3}, "stop": ENDLESS})
+    net = client.app.state.store.entries[s["id"]].player.net  # type: ignore[attr-defined]
+    computed: list[tuple[Any, frozenset[int]]] = []
+    compute = net.compute
+
+    def slow_compute(sizes: Any, hidden: bool, keep: Any) -> float:
+        time.sleep(0.05)  # as if the network were big: 50 ms per grid
+        computed.append((net.key(), frozenset(sizes)))
+        return float(compute(sizes, hidden, keep)) + 0.05
+
+    monkeypatch.setattr(net, "compute", slow_compute)
+    with client.websocket_connect(url(s, "stream")) as a, client.websocket_connect(url(s, "stream")) as b:
+        recv(a), recv(b)
+        b.send_json({"type": "subscribe", "grid_hz": 10})
+        recv_until(b, "subscribed")
+        a.send_json({"type": "play", "speed": 500})
+        start = time.monotonic()
+        got_a = frames_until(a, lambda f: sum("grid" in m for m in f) >= 3)
+        got_b = frames_until(b, lambda f: sum("grid" in m for m in f) >= 3)
+        a.send_json({"type": "pause"})
+        elapsed = time.monotonic() - start
+    assert len(computed) == len(set(computed))  # each grid once per state of the weights, whoever watches
+    keys = {m["grid_t"]: m["grid"] for m in got_a + got_b if "grid" in m}
+    assert len(keys) < len([m for m in got_a + got_b if "grid" in m])  # both watchers got the same grids
+    # 50 ms of grid work waits 200 ms for the next: under 20 % of the time, however fast the clients ask.
+    assert len(computed) <= 2 + elapsed / 0.25
