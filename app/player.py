@@ -7,12 +7,8 @@ clients are handled between ticks (one asyncio thread), so a `set` takes effect 
 
 Each watching websocket is a `Client` (app/client.py) with its own cursor into the history.
 
-On a network run a grid task keeps the watchers' decision and hidden-unit grids fresh (app/netview.py):
-when the weights have moved and a watcher may take a new grid, it computes the stale ones once for every
-watcher, in a worker thread, holding the run's lock (the engine's inspection buffers are not thread-safe
-against stepping). After a computation that took c seconds it waits at least 4c before the next, so grid
-work stays under GRID_SHARE (20 %) of wall time whatever the network's size; each client also caps its
-own grid rate (grid_hz, 5 a second by default).
+On a network run, `net` holds the latest weights and grids every watcher shares (app/netview.py) and
+`grids` keeps them fresh, within a time budget (app/grids.py).
 """
 
 from __future__ import annotations
@@ -20,14 +16,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
-import time
-from collections.abc import Set as AbstractSet
 from typing import Any
 
-from starlette.concurrency import run_in_threadpool
-
 from app.client import Client
-from app.netview import GRID_SHARE, NetView
+from app.grids import GridKeeper
+from app.netview import NetView
 from app.settings import Settings
 from app.stepping import TICK_BUDGET, records_between, server_stop, step_within
 from engine.network import NetworkProblem
@@ -55,9 +48,7 @@ class Player:
         self._sig = self._signature()
         self.status_count = 0  # status messages broadcast so far
         self.net = NetView(run) if isinstance(run.problem, NetworkProblem) else None
-        self._grid_task: asyncio.Task[None] | None = None
-        self._grid_wake = asyncio.Event()
-        self._grid_free_at = 0.0  # monotonic time before which no new grid is computed (the time budget)
+        self.grids = GridKeeper(self, self.net) if self.net is not None else None
 
     # ----- reading ----------------------------------------------------------------------------------
     @property
@@ -107,7 +98,8 @@ class Player:
         self._state = None
         for c in self.clients:
             c.mark_dirty()
-        self._grid_wake.set()
+        if self.grids is not None:
+            self.grids.poke()
         sig = self._signature()
         if sig != self._sig:
             self._sig = sig
@@ -130,12 +122,13 @@ class Player:
             hello: dict[str, Any] = {"type": "hello", "state": self.state(), "steps": steps}
             if dropped:
                 hello["dropped"] = dropped
-            if self.net is not None:
-                await self._compute_views([client])
+            if self.grids is not None:
+                await self.grids.compute([client])
                 client.add_views(hello, grids=True)
             self.clients.append(client)
             client.push(hello)
-        self._start_grids()
+        if self.grids is not None:
+            self.grids.start()
 
     def detach(self, client: Client) -> None:
         """A watcher left; the last one to leave a playing run stops it (synchronous: safe under cancellation)."""
@@ -143,15 +136,15 @@ class Player:
             self.clients.remove(client)
         if not self.clients and self.playing:
             self.pause()
-        self._grid_wake.set()  # the grid task ends when nobody watches
+        if self.grids is not None:
+            self.grids.poke()  # its task ends when nobody watches
 
     def close_all(self, code: int, reason: str) -> None:
         """Stop playing and close every watcher's socket after what is queued for it."""
         self._stop_task()
         self.run.playing = False
-        if self._grid_task is not None:
-            self._grid_task.cancel()
-            self._grid_task = None
+        if self.grids is not None:
+            self.grids.stop()
         for c in self.clients:
             c.close(code, reason)
 
@@ -264,9 +257,9 @@ class Player:
                 if c.dirty:
                     c.push(c.take_frame())
             self.run.reset(params)
-            if self.net is not None:
+            if self.net is not None and self.grids is not None:
                 self.net.epoch += 1
-                await self._compute_views(self.clients)
+                await self.grids.compute(self.clients)
         self._state = None
         records, counts = self.run.records()
         for c in self.clients:
@@ -313,65 +306,11 @@ class Player:
         self.broadcast({"type": "racers", "action": "removed", "racer": i, "state": self.state()})
         self.changed()
 
-    # ----- network views ---------------------------------------------------------------------------------
-    def _wanted(self, clients: list[Client]) -> tuple[AbstractSet[int], bool]:
-        """The grid sizes these clients want, and whether any wants the hidden units."""
-        return {c.grid_n for c in clients if c.want_grid}, any(c.want_hidden for c in clients)
-
-    async def _compute_views(self, clients: list[Client]) -> bool:
-        """Compute the grids these clients want that are older than the weights (call it holding the lock)."""
-        assert self.net is not None
-        sizes, hidden = self.net.stale(*self._wanted(clients))
-        if not sizes and not hidden:
-            return False
-        keep = self._wanted(self.clients)[0] | {c.grid_n for c in clients if c.want_grid}
-        cost = await run_in_threadpool(self.net.compute, sizes, hidden, keep)
-        self._grid_free_at = time.monotonic() + cost * (1.0 / GRID_SHARE - 1.0)
-        return True
-
-    def _grid_due(self) -> float | None:
-        """When the first watcher that wants a grid older than the weights may take a new one (None: nobody)."""
-        assert self.net is not None
-        sizes, hidden = self.net.stale(*self._wanted(self.clients))
-        # A client takes grids with its frames: not before its grid rate, nor before its frame rate allows.
-        due = [max(c.next_grid, c.next_frame) for c in self.clients
-               if (c.want_grid and c.grid_n in sizes) or (c.want_hidden and hidden)]
-        return min(due) if due else None
-
-    def _start_grids(self) -> None:
-        if self.net is not None and self.clients and (self._grid_task is None or self._grid_task.done()):
-            self._grid_task = asyncio.create_task(self._grid_loop(), name=f"grids {self.id[:8]}")
-
     def subscribed(self, client: Client) -> None:
-        """A client changed what it wants: frames and grids follow its new choice at once."""
+        """A client changed what it wants: its frames (and grids) follow its new choice at once."""
         client.mark_dirty()
-        self._grid_wake.set()
-
-    async def _grid_loop(self) -> None:
-        """Keep the watchers' grids fresh, within the time budget and their grid rates, until nobody watches."""
-        assert self.net is not None
-        while True:
-            await self._grid_wake.wait()
-            self._grid_wake.clear()
-            if not self.clients:
-                break
-            due = self._grid_due()
-            if due is None:
-                continue
-            wait = max(due, self._grid_free_at) - time.monotonic()
-            if wait > 0:
-                await asyncio.sleep(wait)
-            try:
-                async with self.lock:
-                    computed = await self._compute_views(self.clients)
-            except Exception:  # a bug in the engine: no grids for a while, rather than no grids at all
-                log.exception("grids of run %s failed", self.id[:8])
-                await asyncio.sleep(1.0)
-                computed = False
-            if computed:
-                for c in self.clients:
-                    c.wake.set()  # its sender sends the grid now, or when its grid_hz allows
-            self._grid_wake.set()  # look again: the weights may have moved meanwhile
+        if self.grids is not None:
+            self.grids.poke()
 
 
 def _renamed(exc: SettingsError, old: str, new: str) -> SettingsError:

@@ -4,7 +4,9 @@ Starts the real server (uvicorn, one process, a free loopback port), opens CLIEN
 up over a couple of seconds, as a classroom arrives), each creating its own run and playing it; once all are
 playing, it measures for SECONDS: frames received by every client, the latency of REST requests made
 meanwhile (GET /api/runs/{id} and POST /api/runs/{id}/step, n = 10), the server's resident memory at the
-start and the end of the window and the CPU it used (1.00 = one core: the server is one Python process).
+start and the end of the window (runs keep their whole history, so memory grows by the step records they
+hold: the bytes per record held are printed) and the CPU it used (1.00 = one core: the server is one Python
+process).
 
 The machine's load average is printed too: the load generator runs on the same machine, and figures taken
 while other processes hold the CPU say little about the server.
@@ -144,6 +146,9 @@ async def main_async(port: int, pid: int, clients: int, seconds: float, speed: f
     mem0, cpu0, load0, own0 = rss_mb(pid), cpu_seconds(pid), os.getloadavg()[0], cpu_seconds(os.getpid())
     await watcher
     mem1, cpu1, load1, own1 = rss_mb(pid), cpu_seconds(pid), os.getloadavg()[0], cpu_seconds(os.getpid())
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=60) as http:
+        held = (await http.get("/api/runs")).json()  # loopback: one client, every run of this test
+    rows = sum(r["t"] + 1 for r in held)  # each run keeps its whole history (one row per step)
     per_client = sorted(f / seconds for f in frames)
     report(f"clients (each playing its own run at {speed:g} steps/s)", clients, "")
     report("frames/s per client, minimum", per_client[0], "frames/s", "≥ 10")
@@ -155,6 +160,8 @@ async def main_async(port: int, pid: int, clients: int, seconds: float, speed: f
     report("REST latency p95", lat[int(len(lat) * 0.95)] * 1e3, "ms", "< 100 ms")
     report("server memory at start of the window", mem0, "MiB")
     report("server memory at end", mem1, "MiB", "flat")
+    report("step records held by the runs at the end", rows, "rows")
+    report("memory growth per step record held (history, not a leak)", (mem1 - mem0) * 2**20 / max(rows, 1), "bytes")
     report("server CPU (1.00 = one core, all a Python process can use)", (cpu1 - cpu0) / seconds, "cores")
     report("load generator CPU (this process)", (own1 - own0) / seconds, "cores")
     report("machine load average (1 min) at start / end", load0, f"/ {load1:.2f} (cores: {os.cpu_count()})")

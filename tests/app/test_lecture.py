@@ -168,12 +168,12 @@ def test_lessons_are_listed_in_order(client: StrictClient) -> None:
     assert [x["id"] for x in got] == list(LESSONS) and all(x["caption"] and x["view"]["panel"] for x in got)
 
 
-@pytest.mark.parametrize("lesson", list(LESSONS))
-def test_every_lesson_spec_creates_a_run(client: StrictClient, lesson: str) -> None:
-    spec = next(x for x in client.get("/api/lessons").json() if x["id"] == lesson)["spec"]
-    s = new_run(client, spec)
-    assert s["status"] == "ready" and s["problem"]["kind"] == spec["problem"].get("kind", "linear_regression")
-    assert client.post(url(s, "step"), json={"n": 2}).status_code == 200
+def test_every_lesson_spec_creates_a_run(client: StrictClient) -> None:
+    for lesson in client.get("/api/lessons").json():
+        spec = lesson["spec"]
+        s = new_run(client, spec)
+        assert s["status"] == "ready" and s["problem"]["kind"] == spec["problem"].get("kind", "linear_regression")
+        assert client.post(url(s, "step"), json={"n": 2}).status_code == 200, lesson["id"]
 
 
 # ----- the run's lock -------------------------------------------------------------------------------------------
@@ -198,10 +198,3 @@ def test_lecture_views_while_the_run_plays(client: StrictClient) -> None:
     run = engine_run(client, s)
     assert table == strict_loads(dumps(backprop_table(run.problem, run.theta[0], 7)))
 
-
-def test_openapi_documents_the_lecture_routes(client: StrictClient) -> None:
-    paths = client.get("/openapi.json").json()["paths"]
-    for path in ("/api/runs/{run_id}/backprop", "/api/runs/{run_id}/loss-compare", "/api/runs/{run_id}/slice",
-                 "/api/runs/{run_id}/line", "/api/runs/{run_id}/explain", "/api/loss-compare", "/api/lessons"):
-        ok = paths[path]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
-        assert "$ref" in ok or "items" in ok, path

@@ -75,36 +75,35 @@ def test_same_seed_same_weights_and_a_race_of_networks(client: StrictClient) -> 
     assert loc == ["query", "racer"] and "no racer 2" in msg
 
 
-@pytest.mark.parametrize(
-    ("problem", "loc", "words"),
-    [
-        ({"layers": [2] + [4] * 9 + [1]}, ["layers"], "at most 8 hidden layers, got 9"),
-        ({"layers": [2, 65, 1]}, ["layers"], "65 neurons (1 to 64 allowed)"),
-        ({"data": {"points": [[i / 10000, (i % 7) / 7, i % 2] for i in range(10_001)]}}, ["data", "points"],
-         "too many points: 10,001 (at most 10,000)"),
-        ({"data": {"name": "xor", "n": 10_001}}, ["data", "n"], "less than or equal to 10000"),
-        ({"layers": [2, 4, 1], "head": "softmax"}, ["layers"], "softmax head on this data needs 2 output(s), not 1"),
-        ({"activation": "banana"}, ["activation"], "unknown activation 'banana'"),
-        ({"activation": ["tanh", "swish"]}, ["activation"], "unknown activation 'swish'"),
-        ({"activation": ["tanh"]}, ["activation"], "one per hidden layer (2)"),
-        ({"head": "sigmoid", "data": {"name": "blobs", "classes": 3}}, ["head"], "use softmax"),
-        ({"layers": [3, 4, 1]}, ["layers"], "must start with 2"),
-        ({"loss": "hinge"}, ["loss"], "'quadratic', 'bce' or 'ce'"),
-        ({"data": {"name": "spiral", "classes": 11}}, ["data", "classes"], "less than or equal to 10"),
-        ({"data": {"name": "moonz"}}, ["data", "name"], "unknown name 'moonz'"),
-        ({"data": {"points": [[0, 0, 0.5], [1, 1, 1]]}}, ["data"], "whole numbers"),
-        ({"data": {"points": [[0, 0, 0], [1, 1, 1]], "test_ratio": 0.99}}, ["data", "test_ratio"],
-         "less than or equal to 0.95"),
-        ({"data": {"csv": "a,b\n1,2\n"}}, ["data"], "x1,x2,label"),
-        ({"init_sigma": -1}, ["init_sigma"], "greater than or equal to 0"),
-        ({"depth": 3}, ["depth"], "unknown field"),
-    ],
-)
-def test_bad_architectures_and_data_name_the_field(client: StrictClient, problem: dict[str, Any], loc: list[Any],
-                                                   words: str) -> None:
-    got, msg = detail(client.post("/api/runs", json={"problem": {"kind": "network", **problem}}))
-    assert got == ["body", "problem", *loc], msg
-    assert words in msg and msg.startswith(".".join(["problem", *map(str, loc)]))
+BAD_NETWORKS: list[tuple[dict[str, Any], list[str], str]] = [
+    ({"layers": [2] + [4] * 9 + [1]}, ["layers"], "at most 8 hidden layers, got 9"),
+    ({"layers": [2, 65, 1]}, ["layers"], "65 neurons (1 to 64 allowed)"),
+    ({"data": {"points": [[i / 10000, (i % 7) / 7, i % 2] for i in range(10_001)]}}, ["data", "points"],
+     "too many points: 10,001 (at most 10,000)"),
+    ({"data": {"name": "xor", "n": 10_001}}, ["data", "n"], "less than or equal to 10000"),
+    ({"layers": [2, 4, 1], "head": "softmax"}, ["layers"], "softmax head on this data needs 2 output(s), not 1"),
+    ({"activation": "banana"}, ["activation"], "unknown activation 'banana'"),
+    ({"activation": ["tanh", "swish"]}, ["activation"], "unknown activation 'swish'"),
+    ({"activation": ["tanh"]}, ["activation"], "one per hidden layer (2)"),
+    ({"head": "sigmoid", "data": {"name": "blobs", "classes": 3}}, ["head"], "use softmax"),
+    ({"layers": [3, 4, 1]}, ["layers"], "must start with 2"),
+    ({"loss": "hinge"}, ["loss"], "'quadratic', 'bce' or 'ce'"),
+    ({"data": {"name": "spiral", "classes": 11}}, ["data", "classes"], "less than or equal to 10"),
+    ({"data": {"name": "moonz"}}, ["data", "name"], "unknown name 'moonz'"),
+    ({"data": {"points": [[0, 0, 0.5], [1, 1, 1]]}}, ["data"], "whole numbers"),
+    ({"data": {"points": [[0, 0, 0], [1, 1, 1]], "test_ratio": 0.99}}, ["data", "test_ratio"],
+     "less than or equal to 0.95"),
+    ({"data": {"csv": "a,b\n1,2\n"}}, ["data"], "x1,x2,label"),
+    ({"init_sigma": -1}, ["init_sigma"], "greater than or equal to 0"),
+    ({"depth": 3}, ["depth"], "unknown field"),
+]
+
+
+def test_bad_architectures_and_data_name_the_field(client: StrictClient) -> None:
+    for problem, loc, words in BAD_NETWORKS:
+        got, msg = detail(client.post("/api/runs", json={"problem": {"kind": "network", **problem}}))
+        assert got == ["body", "problem", *loc], (problem, msg)
+        assert words in msg and msg.startswith(".".join(["problem", *loc])), (problem, msg)
 
 
 def test_user_points_and_csv(client: StrictClient) -> None:
@@ -207,22 +206,27 @@ def test_data_of_a_network_run(client: StrictClient) -> None:
     assert set(line) == {"x", "y", "columns"}  # linear regression keeps its shape
 
 
-@pytest.mark.parametrize("what", ["network", "predict", "hidden"])
-def test_other_problems_answer_409(client: StrictClient, what: str) -> None:
+def test_other_problems_answer_409(client: StrictClient) -> None:
     for spec in ({}, {"problem": {"kind": "surface", "name": "booth"}}):
-        r = client.get(url(new_run(client, spec), what))
-        assert r.status_code == 409 and "needs a network run" in r.json()["detail"], r.text
+        run = new_run(client, spec)
+        for what in ("network", "predict", "hidden"):
+            r = client.get(url(run, what))
+            assert r.status_code == 409 and "needs a network run" in r.json()["detail"], r.text
     r = client.post(url(new_run(client), "predict"), json={"points": [[0, 0]]})
     assert r.status_code == 409
 
 
-def test_openapi_documents_the_network_routes(client: StrictClient) -> None:
+def test_openapi_documents_the_network_and_lecture_routes(client: StrictClient) -> None:
     spec = client.get("/openapi.json").json()
     paths = spec["paths"]
-    for path in ("network", "predict", "hidden"):
+    for path in ("network", "predict", "hidden", "backprop", "loss-compare", "slice", "line"):
         op = paths[f"/api/runs/{{run_id}}/{path}"]["get"]
-        assert "$ref" in op["responses"]["200"]["content"]["application/json"]["schema"]
-        assert "409" in op["responses"]
+        assert "$ref" in op["responses"]["200"]["content"]["application/json"]["schema"], path
+        assert "409" in op["responses"] and "422" in op["responses"], path
+    assert "$ref" in paths["/api/runs/{run_id}/predict"]["post"]["responses"]["200"]["content"]["application/json"][
+        "schema"]
+    for path in ("/api/runs/{run_id}/explain", "/api/loss-compare", "/api/lessons"):
+        assert paths[path]["get"]["responses"]["200"]["content"]["application/json"]["schema"], path
     schemas = spec["components"]["schemas"]
     assert {"NetworkSpec", "XorDataset", "SpiralDataset", "NetworkPoints", "RosenbrockSurface"} <= set(schemas)
     layers = schemas["NetworkSpec"]["properties"]["layers"]

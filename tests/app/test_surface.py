@@ -25,17 +25,16 @@ def rosenbrock(x: float, y: float) -> float:
     return (1 - x) ** 2 + 100 * (y - x * x) ** 2
 
 
-@pytest.mark.parametrize("name", list(SURFACES))
-def test_every_surface_is_a_problem_with_its_start_and_minima(client: StrictClient, name: str) -> None:
-    s = new_run(client, {"problem": {"kind": "surface", "name": name}, "optimizer": {"name": "gd", "lr": 1e-5}})
-    surface = SURFACES[name]
-    p = s["problem"]
-    assert p["kind"] == "surface" and p["name"] == name and p["dim"] == 2 and p["formula"] == surface.formula
-    assert s["start"] == list(surface.start) and s["params"] == list(surface.start)
-    assert p["minima"] == [list(m) for m in surface.minima({x.name: x.default for x in surface.settings})]
-    assert s["minimum"] == (p["minima"][0] if p["minima"] else None)
-    r = client.post(url(s, "step"), json={"n": 3})
-    assert r.status_code == 200 and r.json()["state"]["t"] == 3
+def test_every_surface_is_a_problem_with_its_start_and_minima(client: StrictClient) -> None:
+    for name, surface in SURFACES.items():
+        s = new_run(client, {"problem": {"kind": "surface", "name": name}, "optimizer": {"name": "gd", "lr": 1e-5}})
+        p = s["problem"]
+        assert p["kind"] == "surface" and p["name"] == name and p["dim"] == 2 and p["formula"] == surface.formula
+        assert s["start"] == list(surface.start) and s["params"] == list(surface.start)
+        assert p["minima"] == [list(m) for m in surface.minima({x.name: x.default for x in surface.settings})]
+        assert s["minimum"] == (p["minima"][0] if p["minima"] else None)
+        r = client.post(url(s, "step"), json={"n": 3})
+        assert r.status_code == 200 and r.json()["state"]["t"] == 3, name
 
 
 def test_rosenbrock_state_settings_and_start(client: StrictClient) -> None:
@@ -49,23 +48,22 @@ def test_rosenbrock_state_settings_and_start(client: StrictClient) -> None:
     assert q["problem"]["best_lr"] == pytest.approx(0.4)
 
 
-@pytest.mark.parametrize(
-    ("problem", "loc", "words"),
-    [
-        ({"name": "banana"}, ["name"], "unknown name 'banana'"),
-        ({"name": "rosenbrock", "A": 3}, ["A"], "unknown field"),
-        ({"a": 1, "b": 0}, ["b"], "greater than 0"),
-        ({"name": "rastrigin", "A": "deep"}, ["A"], "number"),
-        ({"name": "quadratic", "condition": 0.5}, ["condition"], "greater than or equal to 1"),
-        ({"name": "saddle", "data": {"n": 3}}, ["data"], "unknown field"),
-    ],
-)
-def test_bad_surface_specs_name_the_field(client: StrictClient, problem: dict[str, Any], loc: list[str],
-                                          words: str) -> None:
-    r = client.post("/api/runs", json={"problem": {"kind": "surface", **problem}})
-    assert r.status_code == 422, r.text
-    first = r.json()["detail"][0]
-    assert first["loc"] == ["body", "problem", *loc] and words in first["msg"], first
+BAD_SURFACES: list[tuple[dict[str, Any], list[str], str]] = [
+    ({"name": "banana"}, ["name"], "unknown name 'banana'"),
+    ({"name": "rosenbrock", "A": 3}, ["A"], "unknown field"),
+    ({"a": 1, "b": 0}, ["b"], "greater than 0"),
+    ({"name": "rastrigin", "A": "deep"}, ["A"], "number"),
+    ({"name": "quadratic", "condition": 0.5}, ["condition"], "greater than or equal to 1"),
+    ({"name": "saddle", "data": {"n": 3}}, ["data"], "unknown field"),
+]
+
+
+def test_bad_surface_specs_name_the_field(client: StrictClient) -> None:
+    for problem, loc, words in BAD_SURFACES:
+        r = client.post("/api/runs", json={"problem": {"kind": "surface", **problem}})
+        assert r.status_code == 422, r.text
+        first = r.json()["detail"][0]
+        assert first["loc"] == ["body", "problem", *loc] and words in first["msg"], first
     r = client.post("/api/runs", json={"problem": ROSENBROCK, "start": [0, 0, 0]})
     assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "start"]
 
