@@ -35,14 +35,17 @@ browser: $(VENV)/.installed-test
 		$(BIN)/playwright install chromium; \
 	fi
 
+# Two workers, a test file each at a time (a file's browser tests share one server and page set-up).
+PYTEST_WORKERS ?= 2
+
 ## test: install test needs (headless Chromium included) and run lint + every test
 test: $(VENV)/.installed-test browser
 	$(BIN)/ruff check .
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile
 
 ## test-fast: everything but the browser tests
 test-fast: $(VENV)/.installed-test
-	$(BIN)/pytest --ignore=tests/browser
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile --ignore=tests/browser
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .

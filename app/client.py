@@ -1,8 +1,8 @@
 """One websocket watching a run: its own cursor into the history, frame rate, outbox and sender task.
 
-Frames are built lazily from the run's history (which is the buffer), at most `frame_hz` a second, so a
-slow client costs no memory; a client more than `max_pending_steps` behind has the oldest of its pending
-steps dropped and is told how many (`"dropped"`).
+Frames are built lazily from the run's history (which is the buffer), at most `frame_hz` a second (and at
+most the server's pace: app/pacing.py), so a slow client costs no memory; a client more than
+`max_pending_steps` behind has the oldest of its pending steps dropped and is told how many (`"dropped"`).
 
 On a network run a frame also carries racer 0's weights (`network`, when they changed since this client's
 last frame) and, at most `grid_hz` a second, the latest decision grid (`grid`, of this client's `grid_n`) and
@@ -44,6 +44,7 @@ class Client:
         self.grid_n = GRID_N
         self.cursor: list[int] = []
         self.outbox: deque[dict[str, Any]] = deque(maxlen=OUTBOX_MAX)
+        self.held = 0  # step records in the outbox's messages
         self.dirty = False  # new steps or state not yet sent
         self.wake = asyncio.Event()
         self.room = asyncio.Event()  # set while the outbox has room (the reader waits on it)
@@ -61,13 +62,24 @@ class Client:
         self.wake.set()
 
     def push(self, msg: dict[str, Any], flush: bool = False) -> None:
-        """Queue a message; `flush` first queues the pending frame, so the message follows the steps before it."""
-        if flush and self.dirty:
-            self.outbox.append(self.take_frame())
-        self.outbox.append(msg)
+        """Queue a message; `flush` first queues the pending frame, so the message follows the steps before it.
+
+        A client that reads nothing is not sent more: once max_pending_steps step records wait in its outbox,
+        no frame is queued before the message, and the steps stay in the history for its next frame (which
+        drops the oldest past the cap, as for any slow client).
+        """
+        if flush and self.dirty and self.held < self.player.settings.max_pending_steps:
+            self._queue(self.take_frame())
+        self._queue(msg)
         if len(self.outbox) >= OUTBOX_HIGH:
             self.room.clear()
         self.wake.set()
+
+    def _queue(self, msg: dict[str, Any]) -> None:
+        if len(self.outbox) == self.outbox.maxlen:  # full: the oldest message goes
+            self.held -= _steps_in(self.outbox[0])
+        self.outbox.append(msg)
+        self.held += _steps_in(msg)
 
     def close(self, code: int, reason: str) -> None:
         """Send what is queued, then close the socket."""
@@ -159,6 +171,7 @@ class Client:
         while True:
             if self.outbox:
                 msg = self.outbox.popleft()
+                self.held -= _steps_in(msg)
                 if len(self.outbox) < OUTBOX_HIGH // 2:
                     self.room.set()
                 await self.ws.send_text(await encode(msg))
@@ -180,7 +193,15 @@ class Client:
             if delay > 0:
                 await asyncio.sleep(delay)
                 continue
-            self.next_frame = loop.time() + 1.0 / self.frame_hz
+            # On a fixed beat, so a frame sent a little late does not slow the rate; after a long pause, no burst.
+            period = 1.0 / min(self.frame_hz, self.player.pacer.hz)
+            self.next_frame = max(self.next_frame + period, loop.time() + period / 2)
             frame = self.take_frame()
             self.frames += 1
             await self.ws.send_text(await encode(frame))
+
+
+def _steps_in(msg: dict[str, Any]) -> int:
+    """Step records a message carries."""
+    steps = msg.get("steps")
+    return len(steps) if isinstance(steps, list) else 0

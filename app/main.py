@@ -12,6 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from app import errors
 from app.errors import SafeJSONResponse
 from app.middleware import BodyLimit, SecurityHeaders, TokenAuth
+from app.pacing import Pacer
 from app.routes import landscape, lecture, network, pages, registry, runs, saved, share, stream
 from app.saved import open_saved
 from app.schemas import error_responses
@@ -25,16 +26,19 @@ the websocket `/api/runs/{id}/stream`. Every error names its field; JSON never c
 def create_app(settings: Settings | None = None) -> FastAPI:
     """A new app with its own store; settings default to the `DESCENT_*` environment variables."""
     settings = settings or Settings.from_env()
-    store = Store(settings)
+    pacer = Pacer(settings.frame_hz)
+    store = Store(settings, pacer)
     saved_runs = open_saved(settings)  # opened on first use
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         sweeper = asyncio.create_task(store.sweep_forever(), name="expire idle runs")
+        pacing = asyncio.create_task(pacer.watch(), name="pace under load")
         try:
             yield
         finally:
             sweeper.cancel()
+            pacing.cancel()
             await store.aclose()  # play loops stopped, sockets closed (1001); saved runs are already on disk
             saved_runs.close()
 
@@ -43,6 +47,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                   default_response_class=SafeJSONResponse, responses=error_responses(400, 401, 413))
     app.state.settings = settings
     app.state.store = store
+    app.state.pacer = pacer
     app.state.saved = saved_runs
     errors.install(app)
     for module in (runs, share, saved, landscape, network, lecture, stream, registry, pages):

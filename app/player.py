@@ -1,8 +1,9 @@
 """One Player per run: every change to a run goes through it, and it streams the run to its watchers.
 
-The play loop ticks at `frame_hz`: each tick takes the steps due (speed × elapsed time, fractions
-carried over) in chunks bounded by a time budget, so the event loop is never blocked for longer than
-about one frame; if the engine cannot keep up, the run simply plays as fast as it can. Messages from
+The play loop ticks at the server's pace (`frame_hz`, lower while the server is busy: app/pacing.py): each
+tick takes the steps due (speed × elapsed time, fractions carried over) in chunks bounded by the tick's time
+budget, so the event loop is never blocked for longer than about one frame and every playing run gets a fair
+share of stepping time; if the engine cannot keep up, the run simply plays as fast as it can. Messages from
 clients are handled between ticks (one asyncio thread), so a `set` takes effect on the next step.
 
 Each watching websocket is a `Client` (app/client.py) with its own cursor into the history.
@@ -21,6 +22,7 @@ from typing import Any
 from app.client import Client
 from app.grids import GridKeeper
 from app.netview import NetView
+from app.pacing import Pacer
 from app.settings import Settings
 from app.stepping import TICK_BUDGET, records_between, server_stop, step_within
 from engine.network import NetworkProblem
@@ -35,10 +37,11 @@ MAX_CATCH_UP = 0.25  # after a stall, make up at most this many seconds of steps
 class Player:
     """The run's controller: steps, live changes, play/pause, and its watching clients."""
 
-    def __init__(self, run_id: str, run: Run, settings: Settings):
+    def __init__(self, run_id: str, run: Run, settings: Settings, pacer: Pacer | None = None):
         self.id = run_id
         self.run = run
         self.settings = settings
+        self.pacer = pacer or Pacer(settings.frame_hz)
         self.lock = asyncio.Lock()  # held while stepping, so REST steps and the play loop never interleave
         self.clients: list[Client] = []
         self.task: asyncio.Task[None] | None = None
@@ -175,11 +178,13 @@ class Player:
 
     async def _loop(self) -> None:
         loop = asyncio.get_running_loop()
-        tick = 1.0 / self.settings.frame_hz
         last = next_tick = loop.time()
         carry = 0.0
+        pacer = self.pacer
+        pacer.playing += 1
         try:
             while self.run.playing:
+                tick = 1.0 / pacer.hz
                 next_tick = max(next_tick + tick, loop.time() + tick / 4)
                 await asyncio.sleep(next_tick - loop.time())
                 now = loop.time()
@@ -192,7 +197,7 @@ class Player:
                 async with self.lock:
                     if not self.run.playing:
                         break
-                    done, self._per_step = step_within(self.run, k, TICK_BUDGET, self._per_step)
+                    done, self._per_step = step_within(self.run, k, pacer.tick_budget(), self._per_step)
                 if done < k:
                     carry = 0.0  # the engine cannot keep up: play as fast as it can
                 if not any(r.active for r in self.run.racers):
@@ -205,6 +210,7 @@ class Player:
                             "field": None, "to": None}, flush=True)
             self.changed()
         finally:
+            pacer.playing -= 1
             if self.task is asyncio.current_task():
                 self.task = None
 

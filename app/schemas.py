@@ -282,9 +282,14 @@ def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
 
 
 class Health(Resp):
-    """The server is up."""
+    """The server is up, and how busy it is."""
 
     ok: bool
+    runs: int = Field(description="runs held")
+    playing: int = Field(description="runs playing now")
+    frame_hz: float = Field(description="the server's pace: play ticks and frames per second at most, lowered "
+                            "while it is busy (never below 10)")
+    cpu: float = Field(description="share of one core the server used lately (0 to 1)")
 
 
 # ----- websocket: client -> server --------------------------------------------------------------------

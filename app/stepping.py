@@ -40,7 +40,8 @@ def step_within(run: Run, n: int, budget: float, per_step: float) -> tuple[int, 
         t0 = time.perf_counter()
         taken = run.step(chunk)
         if taken == chunk * active:  # a full chunk: a fair measure (a run that stopped early is not)
-            per_step = max((time.perf_counter() - t0) / chunk, 1e-7)
+            # Smoothed: one slow chunk (a GC pause, a busy moment) must not starve the next ticks.
+            per_step = max(0.5 * per_step + 0.5 * (time.perf_counter() - t0) / chunk, 1e-7)
         done += chunk
         if time.perf_counter() >= deadline:
             break

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 
 from app.errors import RequestError
 from app.limits import exempt
+from app.pacing import Pacer
 from app.player import Player
 from app.settings import Settings
 from engine.run import Run
@@ -52,8 +53,9 @@ class Entry:
 class Store:
     """Runs by id."""
 
-    def __init__(self, settings: Settings):
+    def __init__(self, settings: Settings, pacer: Pacer | None = None):
         self.settings = settings
+        self.pacer = pacer or Pacer(settings.frame_hz)
         self.entries: dict[str, Entry] = {}
 
     def __len__(self) -> int:
@@ -75,7 +77,7 @@ class Store:
         """Hold a new run made by `owner` (a client key; app.limits.OwnerDep); 503 or 429 past the limits."""
         self.check_room(owner)
         run_id = new_id()
-        entry = Entry(run_id, Player(run_id, run, self.settings), owner)
+        entry = Entry(run_id, Player(run_id, run, self.settings, self.pacer), owner)
         self.entries[run_id] = entry
         return entry
 

@@ -84,7 +84,8 @@ class Window:
             self.opened.set()
 
 
-async def client(port: int, delay: float, speed: float, window: Window, frames: list[int], errors: list[str]) -> None:
+async def client(port: int, delay: float, speed: float, window: Window, frames: list[int], errors: list[str],
+                 ids: list[str]) -> None:
     await asyncio.sleep(delay)
     count = 0
     ready = False
@@ -92,6 +93,7 @@ async def client(port: int, delay: float, speed: float, window: Window, frames: 
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=60) as http:
             body = {"optimizer": {"name": "gd", "lr": 0.001}, "stop": {"grad_norm": None, "max_steps": None}}
             run = (await http.post("/api/runs", json=body)).json()
+        ids.append(run["id"])
         url = f"ws://127.0.0.1:{port}/api/runs/{run['id']}/stream"
         async with websockets.connect(url, max_size=None, open_timeout=60) as ws:
             await ws.recv()  # hello
@@ -140,20 +142,29 @@ async def main_async(port: int, pid: int, clients: int, seconds: float, speed: f
     errors: list[str] = []
     latencies: list[float] = []
     window = Window(clients, seconds)
-    tasks = [client(port, RAMP_SECONDS * i / clients, speed, window, frames, errors) for i in range(clients)]
+    ids: list[str] = []
+    tasks = [client(port, RAMP_SECONDS * i / clients, speed, window, frames, errors, ids) for i in range(clients)]
     watcher = asyncio.gather(*tasks, rest_timer(port, window, latencies, errors))
     await window.opened.wait()
     mem0, cpu0, load0, own0 = rss_mb(pid), cpu_seconds(pid), os.getloadavg()[0], cpu_seconds(os.getpid())
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=60) as http:
+        t0 = {r["id"]: r["t"] for r in (await http.get("/api/runs")).json()}  # loopback: every run of this test
     await watcher
     mem1, cpu1, load1, own1 = rss_mb(pid), cpu_seconds(pid), os.getloadavg()[0], cpu_seconds(os.getpid())
     async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=60) as http:
-        held = (await http.get("/api/runs")).json()  # loopback: one client, every run of this test
+        held = (await http.get("/api/runs")).json()
+        health = (await http.get("/api/health")).json()
     rows = sum(r["t"] + 1 for r in held)  # each run keeps its whole history (one row per step)
+    played = sorted((r["t"] - t0[r["id"]]) / seconds for r in held if r["id"] in t0 and r["id"] in ids)
     per_client = sorted(f / seconds for f in frames)
     report(f"clients (each playing its own run at {speed:g} steps/s)", clients, "")
     report("frames/s per client, minimum", per_client[0], "frames/s", "≥ 10")
     report("frames/s per client, 5th percentile", per_client[len(per_client) // 20], "frames/s")
     report("frames/s per client, median", statistics.median(per_client), "frames/s")
+    if played:
+        report("steps/s played per run, minimum (a busy server shares the CPU fairly)", played[0], "steps/s")
+        report("steps/s played per run, median", statistics.median(played), "steps/s")
+    report("server pace at the end (frames and ticks per second at most)", health["frame_hz"], "Hz")
     lat = sorted(latencies) or [float("nan")]
     report("REST requests timed", len(latencies), "")
     report("REST latency p50", lat[len(lat) // 2] * 1e3, "ms")

@@ -89,6 +89,7 @@ class Run:
         if not racers:
             raise SettingsError("racers", "a run needs at least one optimizer")
         self.problem = problem
+        self._info: dict[str, Any] | None = None  # problem.info(), computed on first use
         self.seed = seed
         self.race = race or len(racers) > 1
         self.stop = check_settings(STOP_SETTINGS, stop or {}, prefix="stop.")
@@ -570,7 +571,9 @@ class Run:
 
     def state(self) -> dict[str, Any]:
         """The whole run as JSON-ready types: a single run's racer fields are also at the top level."""
-        info = self.problem.info()
+        info = self._info
+        if info is None:  # a problem never changes once built: its facts (eigenvalues...) are computed once
+            info = self._info = self.problem.info()
         out: dict[str, Any] = {
             "t": self.t,
             "status": self.status,

@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from app.deps import SettingsDep
+from app.deps import SettingsDep, StoreDep
 from app.schemas import CLIENT_MESSAGES, PROBLEM_SPECS, Health, error_responses
 from app.settings import Settings
 from engine import registry
@@ -31,6 +31,8 @@ async def get_registry(settings: SettingsDep) -> dict[str, Any]:
 
 
 @router.get("/health", response_model=Health, summary="Health check")
-async def health() -> dict[str, Any]:
-    """{"ok": true} while the server is up."""
-    return {"ok": True}
+async def health(store: StoreDep) -> dict[str, Any]:
+    """{"ok": true, ...} while the server is up, with its load: runs held and playing, its pace and CPU share."""
+    pacer = store.pacer
+    return {"ok": True, "runs": len(store), "playing": pacer.playing, "frame_hz": round(pacer.hz, 2),
+            "cpu": round(min(max(pacer.busy, 0.0), 1.0), 3)}

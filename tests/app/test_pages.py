@@ -41,7 +41,9 @@ def test_registry_and_health(client: StrictClient, settings: Settings) -> None:
     assert gd["lr"]["default"] == 0.1 and gd["lr"]["log"] is True
     assert "linear_regression" in reg["problems"] and "play" in reg["messages"]
     assert reg["limits"]["max_grid"] == settings.max_grid and "api_token" not in reg["limits"]
-    assert client.get("/api/health").json() == {"ok": True}
+    health = client.get("/api/health").json()
+    assert health["ok"] is True and health["runs"] == 0 and health["playing"] == 0
+    assert health["frame_hz"] == settings.frame_hz and 0 <= health["cpu"] <= 1
 
 
 def test_openapi_documents_every_route(client: StrictClient) -> None:

@@ -1,0 +1,70 @@
+"""The server's pace under load: a tick rate for every play loop and frame-rate cap for every websocket, lowered
+while the process is busy, and a fair share of stepping time for each playing run.
+
+The server is one Python process, so it has one core at most. Every PERIOD seconds the pacer measures the share
+of wall time the process spent on the CPU. Above BUSY it first lowers the rate (× DOWN, down to MIN_HZ frames a
+second), then, at that floor, the share of time runs may spend stepping (likewise, down to MIN_SHARE): a busy
+server sends fewer, fuller frames (a frame costs about the same whatever it carries) and then plays runs more
+slowly than asked, so every watcher still gets at least MIN_HZ frames a second, each with every step. Below
+IDLE it gives the stepping share back first (up to STEP_SHARE), then the rate (up to the server's frame_hz).
+
+Stepping is shared fairly: one play tick steps for at most min(TICK_BUDGET, share / (runs playing × rate))
+seconds, so all playing runs together step for at most `share` of wall time and the rest stays free for frames
+and REST requests. With few runs playing TICK_BUDGET is the bound, as on an idle server; a run that asks more
+than its share plays more slowly than asked (as fast as it can): its steps are all there, only fewer a second.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from app.stepping import TICK_BUDGET
+
+PERIOD = 0.5  # seconds between measurements
+BUSY = 0.92  # CPU share above which the rate goes down
+IDLE = 0.8  # CPU share below which it goes up again
+DOWN, UP = 0.85, 1.15  # factors of one adjustment
+MIN_HZ = 12.0  # frames (and play ticks) per second, at least (10 a second is promised: some headroom)
+STEP_SHARE = 0.5  # of wall time, all playing runs' stepping together (at most)
+MIN_SHARE = 0.1  # ... and at least, however busy the server
+
+
+class Pacer:
+    """The server's current rate (ticks and frames per second) and each play tick's stepping budget."""
+
+    def __init__(self, max_hz: float):
+        self.max_hz = float(max_hz)
+        self.min_hz = min(MIN_HZ, self.max_hz)
+        self.hz = self.max_hz
+        self.share = STEP_SHARE  # of wall time, all playing runs' stepping together
+        self.playing = 0  # play loops running now
+        self.busy = 0.0  # the last measured CPU share
+
+    def tick_budget(self) -> float:
+        """Seconds of stepping one play tick may take now."""
+        return min(TICK_BUDGET, self.share / (max(1, self.playing) * self.hz))
+
+    def update(self, busy: float) -> float:
+        """Adjust the rate, then the stepping share, to a measured CPU share (0 to 1); returns the new rate."""
+        self.busy = busy
+        if busy > BUSY:
+            if self.hz > self.min_hz:
+                self.hz = max(self.min_hz, self.hz * DOWN)
+            else:
+                self.share = max(MIN_SHARE, self.share * DOWN)
+        elif busy < IDLE:
+            if self.share < STEP_SHARE:
+                self.share = min(STEP_SHARE, self.share * UP)
+            else:
+                self.hz = min(self.max_hz, self.hz * UP)
+        return self.hz
+
+    async def watch(self) -> None:
+        """Measure the process's CPU share every PERIOD seconds and adjust (the app's lifespan runs this)."""
+        wall, cpu = time.monotonic(), time.process_time()
+        while True:
+            await asyncio.sleep(PERIOD)
+            wall1, cpu1 = time.monotonic(), time.process_time()
+            self.update((cpu1 - cpu) / max(wall1 - wall, 1e-6))
+            wall, cpu = wall1, cpu1

@@ -1,0 +1,59 @@
+"""The server's pace under load (app/pacing.py): fewer frames a second while busy, never below 10; a fair share
+of stepping time per playing run; and the load reported by /api/health."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.pacing import BUSY, IDLE, MIN_HZ, MIN_SHARE, STEP_SHARE, Pacer
+from app.stepping import TICK_BUDGET
+from tests.app.conftest import StrictClient, new_run, recv, wait_for
+
+
+def test_a_busy_server_sends_fewer_frames_then_steps_less_and_an_idle_one_gives_both_back() -> None:
+    pacer = Pacer(30)
+    assert pacer.hz == 30 and pacer.share == STEP_SHARE
+    rates = [pacer.update(1.0)]
+    while pacer.hz > MIN_HZ and len(rates) < 50:
+        rates.append(pacer.update(1.0))
+    assert rates == sorted(rates, reverse=True) and rates[0] < 30  # the frame rate goes down first
+    assert pacer.hz == MIN_HZ and pacer.share == STEP_SHARE  # to the floor, and never below it
+    shares = []
+    for _ in range(50):
+        pacer.update(1.0)
+        shares.append(pacer.share)
+    assert shares == sorted(shares, reverse=True) and shares[-1] == MIN_SHARE  # then the stepping time
+    assert pacer.hz == MIN_HZ
+    held = (pacer.hz, pacer.share)
+    pacer.update((BUSY + IDLE) / 2)  # between IDLE and BUSY: held
+    assert (pacer.hz, pacer.share) == held
+    pacer.update(0.1)
+    assert pacer.hz == MIN_HZ and pacer.share > MIN_SHARE  # idle: the runs' speed comes back first
+    for _ in range(50):
+        pacer.update(0.1)
+    assert pacer.hz == 30 and pacer.share == STEP_SHARE  # then the frame rate, never above frame_hz
+    assert Pacer(5).update(1.0) == 5  # a server set to 5 frames a second stays there
+
+
+@pytest.mark.parametrize("playing", [0, 1, 2, 10, 100, 500])
+@pytest.mark.parametrize("hz", [MIN_HZ, 20.0, 30.0])
+@pytest.mark.parametrize("share", [MIN_SHARE, STEP_SHARE])
+def test_playing_runs_share_the_stepping_time(playing: int, hz: float, share: float) -> None:
+    pacer = Pacer(30)
+    pacer.hz, pacer.playing, pacer.share = hz, playing, share
+    budget = pacer.tick_budget()
+    assert 0 < budget <= TICK_BUDGET
+    assert playing * hz * budget <= share + 1e-12  # together, at most their share of wall time
+    if playing <= 1 and share == STEP_SHARE:
+        assert budget == TICK_BUDGET  # one run alone steps as on an idle server
+
+
+def test_health_counts_the_runs_playing(client: StrictClient) -> None:
+    run = new_run(client, {"stop": {"grad_norm": None, "max_steps": None}})
+    assert client.get("/api/health").json()["runs"] == 1
+    with client.websocket_connect(f"/api/runs/{run['id']}/stream") as ws:
+        recv(ws)  # hello
+        ws.send_json({"type": "play", "speed": 100})
+        wait_for(lambda: client.get("/api/health").json()["playing"] == 1)
+        ws.send_json({"type": "pause"})
+        wait_for(lambda: client.get("/api/health").json()["playing"] == 0)
