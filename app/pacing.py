@@ -22,9 +22,10 @@ import time
 from app.stepping import TICK_BUDGET
 
 PERIOD = 0.5  # seconds between measurements
+PROBE = 0.02  # seconds between looks at the event loop's lag
 BUSY = 0.92  # CPU share above which the rate goes down
 IDLE = 0.8  # CPU share below which it goes up again
-DOWN, UP = 0.85, 1.15  # factors of one adjustment
+DOWN, UP = 0.8, 1.05  # factors of one adjustment: down fast, up slowly (no long spells of overload)
 MIN_HZ = 12.0  # frames (and play ticks) per second, at least (10 a second is promised: some headroom)
 STEP_SHARE = 0.5  # of wall time, all playing runs' stepping together (at most)
 MIN_SHARE = 0.1  # ... and at least, however busy the server
@@ -40,6 +41,7 @@ class Pacer:
         self.share = STEP_SHARE  # of wall time, all playing runs' stepping together
         self.playing = 0  # play loops running now
         self.busy = 0.0  # the last measured CPU share
+        self.lag = 0.0  # the event loop's worst lateness over the last period, seconds
 
     def tick_budget(self) -> float:
         """Seconds of stepping one play tick may take now."""
@@ -61,10 +63,20 @@ class Pacer:
         return self.hz
 
     async def watch(self) -> None:
-        """Measure the process's CPU share every PERIOD seconds and adjust (the app's lifespan runs this)."""
+        """Measure the process's CPU share every PERIOD seconds and adjust (the app's lifespan runs this); meanwhile
+        wake every PROBE seconds to see how late the event loop lets a timer fire (`lag`: the worst of the last
+        period, what any waiting request or frame may have waited on top of its own work)."""
+        loop = asyncio.get_running_loop()
         wall, cpu = time.monotonic(), time.process_time()
+        worst = 0.0
         while True:
-            await asyncio.sleep(PERIOD)
-            wall1, cpu1 = time.monotonic(), time.process_time()
+            due = loop.time() + PROBE
+            await asyncio.sleep(PROBE)
+            worst = max(worst, loop.time() - due)
+            wall1 = time.monotonic()
+            if wall1 - wall < PERIOD:
+                continue
+            cpu1 = time.process_time()
             self.update((cpu1 - cpu) / max(wall1 - wall, 1e-6))
+            self.lag, worst = worst, 0.0
             wall, cpu = wall1, cpu1

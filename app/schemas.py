@@ -290,6 +290,8 @@ class Health(Resp):
     frame_hz: float = Field(description="the server's pace: play ticks and frames per second at most, lowered "
                             "while it is busy (never below 10)")
     cpu: float = Field(description="share of one core the server used lately (0 to 1)")
+    lag_ms: float = Field(description="the event loop's worst lateness lately: how long any request or frame "
+                          "may have waited for the server to get round to it")
 
 
 # ----- websocket: client -> server --------------------------------------------------------------------

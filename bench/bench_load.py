@@ -3,7 +3,8 @@
 Starts the real server (uvicorn, one process, a free loopback port), opens CLIENTS websocket clients (ramped
 up over a couple of seconds, as a classroom arrives), each creating its own run and playing it; once all are
 playing, it measures for SECONDS: frames received by every client, the latency of REST requests made
-meanwhile (GET /api/runs/{id} and POST /api/runs/{id}/step, n = 10), the server's resident memory at the
+meanwhile (GET /api/runs/{id} and POST /api/runs/{id}/step, n = 10), the server's own view of its load every
+half second (GET /api/health: its pace and its event loop's worst lag), the server's resident memory at the
 start and the end of the window (runs keep their whole history, so memory grows by the step records they
 hold: the bytes per record held are printed) and the CPU it used (1.00 = one core: the server is one Python
 process).
@@ -11,7 +12,11 @@ process).
 The machine's load average is printed too: the load generator runs on the same machine, and figures taken
 while other processes hold the CPU say little about the server.
 
-    python bench/bench_load.py [--clients 100] [--seconds 60] [--speed 200] [--no-deflate]
+Each run plays at the page's default speed (50 steps a second) unless --speed says otherwise; faster runs ask
+more of the server than it has, and it then plays them more slowly than asked (app/pacing.py): the steps per
+second each run really played are printed.
+
+    python bench/bench_load.py [--clients 100] [--seconds 60] [--speed 50] [--no-deflate]
 """
 
 from __future__ import annotations
@@ -137,6 +142,17 @@ async def rest_timer(port: int, window: Window, latencies: list[float], errors: 
             await asyncio.sleep(0.05)
 
 
+async def health_poller(port: int, window: Window, lags: list[float], rates: list[float]) -> None:
+    """The server's own view of its load every half second: its event loop's worst lag and its pace."""
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=60) as http:
+        await window.opened.wait()
+        while time.perf_counter() < window.end:
+            await asyncio.sleep(0.5)
+            health = (await http.get("/api/health")).json()
+            lags.append(health["lag_ms"])
+            rates.append(health["frame_hz"])
+
+
 async def main_async(port: int, pid: int, clients: int, seconds: float, speed: float) -> None:
     frames: list[int] = []
     errors: list[str] = []
@@ -144,7 +160,10 @@ async def main_async(port: int, pid: int, clients: int, seconds: float, speed: f
     window = Window(clients, seconds)
     ids: list[str] = []
     tasks = [client(port, RAMP_SECONDS * i / clients, speed, window, frames, errors, ids) for i in range(clients)]
-    watcher = asyncio.gather(*tasks, rest_timer(port, window, latencies, errors))
+    lags: list[float] = []
+    rates: list[float] = []
+    watcher = asyncio.gather(*tasks, rest_timer(port, window, latencies, errors),
+                             health_poller(port, window, lags, rates))
     await window.opened.wait()
     mem0, cpu0, load0, own0 = rss_mb(pid), cpu_seconds(pid), os.getloadavg()[0], cpu_seconds(os.getpid())
     async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=60) as http:
@@ -165,6 +184,12 @@ async def main_async(port: int, pid: int, clients: int, seconds: float, speed: f
         report("steps/s played per run, minimum (a busy server shares the CPU fairly)", played[0], "steps/s")
         report("steps/s played per run, median", statistics.median(played), "steps/s")
     report("server pace at the end (frames and ticks per second at most)", health["frame_hz"], "Hz")
+    if rates:
+        report("server pace, lowest in the window", min(rates), "Hz", "≥ 10")
+    if lags:
+        report("event loop's worst lag, median of half-second windows", statistics.median(lags), "ms")
+        report("event loop's worst lag in the whole window", max(lags), "ms",
+               f"< one frame ({1e3 / min(rates or [30]):.0f} ms)")
     lat = sorted(latencies) or [float("nan")]
     report("REST requests timed", len(latencies), "")
     report("REST latency p50", lat[len(lat) // 2] * 1e3, "ms")
@@ -184,7 +209,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--clients", type=int, default=100)
     ap.add_argument("--seconds", type=float, default=60.0)
-    ap.add_argument("--speed", type=float, default=200.0)
+    ap.add_argument("--speed", type=float, default=50.0, help="steps per second each run asks for")
     ap.add_argument("--no-deflate", action="store_true", help="serve without permessage-deflate")
     args = ap.parse_args()
     port = free_port()

@@ -35,4 +35,4 @@ async def health(store: StoreDep) -> dict[str, Any]:
     """{"ok": true, ...} while the server is up, with its load: runs held and playing, its pace and CPU share."""
     pacer = store.pacer
     return {"ok": True, "runs": len(store), "playing": pacer.playing, "frame_hz": round(pacer.hz, 2),
-            "cpu": round(min(max(pacer.busy, 0.0), 1.0), 3)}
+            "cpu": round(min(max(pacer.busy, 0.0), 1.0), 3), "lag_ms": round(max(pacer.lag, 0.0) * 1e3, 2)}
