@@ -40,7 +40,7 @@ def config_of(run: Run) -> dict[str, Any]:
 def record_of(entry: Entry, settings: Settings) -> dict[str, Any]:
     """The saved form of a live run: {kind, t, config, events, clock, summary}; 409 past max_events."""
     run = entry.run
-    check_events(len(run.events), settings, ())
+    check_events(run.changes, settings, ())
     return {"kind": run.problem.kind, "t": run.t, **config_of(run), "summary": summary(run)}
 
 

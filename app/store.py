@@ -77,6 +77,7 @@ class Store:
         """Hold a new run made by `owner` (a client key; app.limits.OwnerDep); 503 or 429 past the limits."""
         self.check_room(owner)
         run_id = new_id()
+        run.event_cap = self.settings.max_events + 1  # one past the limit: enough to say it was passed
         entry = Entry(run_id, Player(run_id, run, self.settings, self.pacer), owner)
         self.entries[run_id] = entry
         return entry

@@ -89,6 +89,9 @@ class Run:
         if not racers:
             raise SettingsError("racers", "a run needs at least one optimizer")
         self.problem = problem
+        # Live changes kept for replays (None: all). Past it the run still takes every change, but only counts it,
+        # so a run changed without end holds bounded memory (and can no longer be replayed exactly).
+        self.event_cap: int | None = None
         self._info: dict[str, Any] | None = None  # problem.info(), computed on first use
         self.seed = seed
         self.race = race or len(racers) > 1
@@ -139,6 +142,7 @@ class Run:
         # A reset is a new beginning for replays: config() now describes it, and the event log restarts.
         self.clock = 0  # step rounds taken since the last reset (racers that have stopped do not count)
         self.events: list[dict[str, Any]] = []  # live changes, each with the clock at which it was made
+        self.events_dropped = 0  # live changes past event_cap: counted, not kept (no exact replay then)
         self._base: dict[str, Any] = {"specs": copy.deepcopy([r.spec for r in self.racers]), "stop": dict(self.stop),
                       "race": self.race}
         self._seeds = np.random.SeedSequence(self.seed)
@@ -407,7 +411,15 @@ class Run:
 
     # ----- live changes -------------------------------------------------------------------------
     def _log(self, kind: str, **payload: Any) -> None:
+        if self.event_cap is not None and len(self.events) >= self.event_cap:
+            self.events_dropped += 1
+            return
         self.events.append({"clock": self.clock, "type": kind, **copy.deepcopy(payload)})
+
+    @property
+    def changes(self) -> int:
+        """Live changes since the last reset, kept or not."""
+        return len(self.events) + self.events_dropped
 
     def set_optimizer(self, changes: dict[str, Any], racer: int = 0) -> None:
         """Change a racer's settings, or its optimiser (which starts that racer's optimiser state afresh).

@@ -21,7 +21,7 @@ router = APIRouter(prefix="/api/runs", tags=["share"], responses=error_responses
             responses=error_responses(409))
 async def run_config(entry: EntryDep, settings: SettingsDep) -> dict[str, Any]:
     """{config, events, clock}: POST /api/runs/import with it replays the run to the same numbers."""
-    check_events(len(entry.run.events), settings, ())
+    check_events(entry.run.changes, settings, ())
     return config_of(entry.run)
 
 
@@ -36,7 +36,7 @@ async def export_run(
     history: Annotated[bool, Query(description="include every step record (false: config and state only)")] = True,
 ) -> Response:
     """{format, version, config, events, clock, state, history}: importable (POST /api/runs/import)."""
-    check_events(len(entry.run.events), settings, ())
+    check_events(entry.run.changes, settings, ())
     run = entry.run
     async with entry.player.lock:  # state, history and clock from the same moment
         head = {"format": FORMAT, "version": VERSION, **config_of(run), "state": entry.player.state()}

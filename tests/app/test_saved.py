@@ -176,6 +176,24 @@ def test_limits_on_saving(app_for: Callable[..., StrictClient]) -> None:
     c.post(f"{url}/reset")  # a reset starts a new log
     assert c.post(f"{url}/save", json={"name": "d"}).status_code == 201
 
+
+def test_changes_past_max_events_still_apply_but_are_only_counted(app_for: Callable[..., StrictClient]) -> None:
+    """A run changed without end (a slider dragged all lesson long) holds a bounded log: every change still
+    applies, the ones past the limit are counted, and saving says why it cannot."""
+    c = app_for(max_events=3)
+    run = new_run(c)
+    url = f"/api/runs/{run['id']}"
+    for k in range(50):
+        assert c.patch(url, json={"optimizer": {"lr": 0.01 * (k + 1)}}).status_code == 200
+    engine_run = c.app.state.store.entries[run["id"]].run  # type: ignore[attr-defined]
+    assert len(engine_run.events) == 4 and engine_run.changes == 50  # kept: one past the limit
+    assert c.get(url).json()["optimizer"]["lr"] == 0.5  # the last change is in force
+    r = c.post(f"{url}/save", json={"name": "x"})
+    assert r.status_code == 409 and "50" in r.json()["detail"] and "max_events" in r.json()["detail"]
+    assert c.get(f"{url}/export").status_code == 409
+    c.post(f"{url}/reset")
+    assert engine_run.changes == 0 and c.post(f"{url}/save", json={"name": "x"}).status_code == 201
+
     c = app_for(max_saved=1, data_dir=str(Path(c.app.state.settings.data_dir) / "other"))  # type: ignore[attr-defined]
     run = new_run(c)
     assert c.post(f"/api/runs/{run['id']}/save", json={"name": "a"}).status_code == 201

@@ -40,6 +40,20 @@ def test_replay_starts_from_the_last_reset() -> None:
     assert again.config()["optimizer"]["lr"] == 0.3
 
 
+def test_changes_past_the_event_cap_apply_and_are_counted_not_kept() -> None:
+    run = build_run({"optimizer": {"name": "gd", "lr": 0.1}})
+    run.event_cap = 2
+    for k in range(5):
+        run.set_optimizer({"lr": 0.1 + k})
+        run.step(1)
+    assert len(run.events) == 2 and run.events_dropped == 3 and run.changes == 5
+    assert run.racers[0].spec["lr"] == 4.1  # every change applied
+    run.reset()
+    assert run.changes == 0
+    run.set_optimizer({"lr": 0.2})
+    assert len(run.events) == 1
+
+
 def test_bad_events_name_the_field() -> None:
     run = build_run({})
     with pytest.raises(SettingsError, match="events.0.type"):
