@@ -17,9 +17,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
+from collections.abc import Callable
 from typing import Any
 
 from app.client import Client
+from app.errors import RequestError
 from app.grids import GridKeeper
 from app.netview import NetView
 from app.pacing import Pacer
@@ -37,11 +39,13 @@ MAX_CATCH_UP = 0.25  # after a stall, make up at most this many seconds of steps
 class Player:
     """The run's controller: steps, live changes, play/pause, and its watching clients."""
 
-    def __init__(self, run_id: str, run: Run, settings: Settings, pacer: Pacer | None = None):
+    def __init__(self, run_id: str, run: Run, settings: Settings, pacer: Pacer | None = None,
+                 full: Callable[[], str | None] = lambda: None):
         self.id = run_id
         self.run = run
         self.settings = settings
         self.pacer = pacer or Pacer(settings.frame_hz)
+        self.full = full  # why the server takes no more steps now (its memory for histories is spent), or None
         self.lock = asyncio.Lock()  # held while stepping, so REST steps and the play loop never interleave
         self.clients: list[Client] = []
         self.task: asyncio.Task[None] | None = None
@@ -156,6 +160,7 @@ class Player:
         """Play at `speed` steps/s; False (nothing started) when every racer has finished."""
         if not 0 < speed <= self.settings.max_speed:
             raise SettingsError("speed", f"must be > 0 and ≤ {self.settings.max_speed:g} steps per second, got {speed}")
+        self._check_room()
         self.speed = float(speed)
         if not any(r.active for r in self.run.racers):
             return False
@@ -164,6 +169,12 @@ class Player:
             self.task = asyncio.create_task(self._loop(), name=f"play {self.id[:8]}")
         self.changed()
         return True
+
+    def _check_room(self) -> None:
+        """503 when the server takes no more steps (its memory for step records is spent)."""
+        full = self.full()
+        if full is not None:
+            raise RequestError((), full, status_code=503)
 
     def pause(self) -> None:
         """Stop playing (the steps already taken stay)."""
@@ -194,6 +205,12 @@ class Player:
                 carry = due - k
                 if not k:
                     continue
+                full = self.full()
+                if full is not None:  # the server's memory for histories is spent: stop, and say why
+                    self.run.playing = False
+                    self.broadcast({"type": "error", "message": full, "field": None, "to": None}, flush=True)
+                    self.changed()
+                    break
                 async with self.lock:
                     if not self.run.playing:
                         break
@@ -220,6 +237,7 @@ class Player:
         limit = self.settings.max_steps_per_request
         if not 1 <= n <= limit:
             raise SettingsError("n", f"must be between 1 and {limit:,}, got {n}")
+        self._check_room()
         async with self.lock:
             cursor = [r.history.n for r in self.run.racers]
             left = n

@@ -29,6 +29,7 @@ class Settings:
     max_speed: float = 20_000.0  # play speed, steps per second per racer
     frame_hz: int = 30  # websocket frames per second at most (and the play loop's tick rate)
     hello_steps: int = 20_000  # step records sent in a websocket hello (the latest ones)
+    max_history_rows: int = 20_000_000  # step records all runs hold together (~50-100 bytes each): past it, no steps
     max_pending_steps: int = 50_000  # step records waiting for one slow client; older ones are dropped
     idle_seconds: float = 3600.0  # runs nobody touched (and nobody watches) for this long expire
     sweep_seconds: float = 60.0  # how often idle runs are looked for

@@ -57,6 +57,8 @@ class Store:
         self.settings = settings
         self.pacer = pacer or Pacer(settings.frame_hz)
         self.entries: dict[str, Entry] = {}
+        self.recount_every = 0.25  # seconds: how stale the count of step records held may be
+        self._rows, self._rows_at = 0, -float("inf")
 
     def __len__(self) -> int:
         return len(self.entries)
@@ -78,9 +80,25 @@ class Store:
         self.check_room(owner)
         run_id = new_id()
         run.event_cap = self.settings.max_events + 1  # one past the limit: enough to say it was passed
-        entry = Entry(run_id, Player(run_id, run, self.settings, self.pacer), owner)
+        entry = Entry(run_id, Player(run_id, run, self.settings, self.pacer, self.full), owner)
         self.entries[run_id] = entry
         return entry
+
+    def rows(self) -> int:
+        """Step records held by all runs together (recounted at most every `recount_every` seconds)."""
+        now = time.monotonic()
+        if now - self._rows_at >= self.recount_every:
+            self._rows = sum(r.history.n for e in self.entries.values() for r in e.run.racers)
+            self._rows_at = now
+        return self._rows
+
+    def full(self) -> str | None:
+        """Why no run may take more steps now (the server holds max_history_rows step records), or None."""
+        cap = self.settings.max_history_rows
+        if self.rows() < cap:
+            return None
+        return (f"the server holds its maximum of {cap:,} step records (max_history_rows): no run can take more "
+                f"steps until runs are deleted, reset or expire")
 
     def get(self, run_id: str) -> Entry:
         """The run with this id (and mark it used); 404 naming the id otherwise."""

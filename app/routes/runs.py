@@ -16,6 +16,7 @@ from app.limits import OwnerDep
 from app.schemas import (
     CreateRun,
     DataPoints,
+    ErrorMessage,
     History,
     OptimizerSpec,
     PatchRun,
@@ -108,7 +109,9 @@ async def delete_run(run_id: str, store: StoreDep) -> Response:
     return Response(status_code=204)
 
 
-@router.post("/{run_id}/step", response_model=StepResult, response_model_exclude_unset=True, summary="Take steps")
+@router.post("/{run_id}/step", response_model=StepResult, response_model_exclude_unset=True, summary="Take steps",
+             responses={503: {"model": ErrorMessage, "description": "the server holds its maximum number of step "
+                                                                    "records (max_history_rows)"}})
 async def step_run(entry: EntryDep, body: Annotated[StepRequest | None, Body()] = None) -> Any:
     """Take n steps (every active racer); returns the step records and the new state."""
     steps = await entry.player.step((body or StepRequest.model_validate({})).n)

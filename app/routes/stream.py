@@ -16,7 +16,7 @@ from pydantic import ValidationError
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
 from app.client import Client
-from app.errors import message_of
+from app.errors import RequestError, message_of
 from app.limits import Throttle
 from app.player import Player
 from app.schemas import (
@@ -119,6 +119,8 @@ async def read_loop(ws: WebSocket, client: Client, entry: Entry, settings: Setti
             await handle(msg, client, entry.player)
         except SettingsError as exc:
             client.push(error(str(exc), exc.field, kind))
+        except RequestError as exc:  # a server limit (no room for more steps)
+            client.push(error(exc.message, None, kind))
         except Exception as exc:  # a bug: say so and keep the connection (and the server) going
             log.exception("websocket message of run %s failed", entry.id[:8])
             client.push(error(f"internal error while handling this message ({type(exc).__name__})", None, kind))

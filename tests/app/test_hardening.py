@@ -18,6 +18,7 @@ import pytest
 from starlette.websockets import WebSocketDisconnect
 
 from app.client import OUTBOX_HIGH
+from app.player import MAX_CATCH_UP
 from app.limits import client_key
 from app.saved import new_saved_id
 from app.store import new_id
@@ -206,6 +207,36 @@ def test_a_stalled_client_holds_at_most_max_pending_steps(make_client: Any) -> N
 
 
 # ----- per-client limits, listing, ids ------------------------------------------------------------------
+def test_step_records_held_by_all_runs_are_limited(make_client: Any) -> None:
+    """Past max_history_rows no run takes more steps (REST 503, websocket error, a playing run stops and says
+    why); deleting or resetting runs frees room. The server and other requests go on."""
+    c = make_client(max_history_rows=200)
+    c.app.state.store.recount_every = 0  # count at every check (the server recounts every quarter second)
+    a, b = new_run(c, ENDLESS), new_run(c, ENDLESS)
+    assert c.post(f"/api/runs/{a['id']}/step", json={"n": 150}).status_code == 200
+    assert c.post(f"/api/runs/{b['id']}/step", json={"n": 100}).status_code == 200  # 252 rows now
+    r = c.post(f"/api/runs/{b['id']}/step", json={"n": 1})
+    assert r.status_code == 503 and "max_history_rows" in r.json()["detail"]
+    with c.websocket_connect(stream(b)) as ws:
+        recv(ws)
+        ws.send_json({"type": "play", "speed": 100})
+        err, _ = recv_until(ws, "error")
+        assert "max_history_rows" in err["message"] and err["to"] == "play"
+        ws.send_json({"type": "step", "n": 1})
+        err, _ = recv_until(ws, "error")
+        assert err["to"] == "step"
+        c.delete(f"/api/runs/{a['id']}")  # room again: b plays until the server is full again, then stops
+        ws.send_json({"type": "play", "speed": 5_000})
+        err, _ = recv_until(ws, "error")
+        assert "max_history_rows" in err["message"] and err["to"] is None
+        status, _ = recv_until(ws, "status", where=lambda m: m["status"] != "running")
+        assert status["status"] == "paused"
+    assert 200 <= c.get(f"/api/runs/{b['id']}").json()["t"] <= 200 + 5_000 * MAX_CATCH_UP  # at most a tick past
+    c.post(f"/api/runs/{b['id']}/reset")
+    assert c.post(f"/api/runs/{b['id']}/step", json={"n": 10}).status_code == 200
+    assert c.get("/api/health").json()["ok"] is True
+
+
 def test_runs_per_client_are_limited_and_loopback_is_exempt(make_client: Any) -> None:
     c = make_client(max_runs_per_client=2, max_runs=5)
     a = [new_run(c), new_run(c)]
