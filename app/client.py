@@ -193,9 +193,11 @@ class Client:
             if delay > 0:
                 await asyncio.sleep(delay)
                 continue
-            # On a fixed beat, so a frame sent a little late does not slow the rate; after a long pause, no burst.
+            # On a fixed beat, so a frame sent a little late does not slow the rate (nor raise it); a frame later
+            # than a whole period (after a pause, or a busy spell) starts a new beat rather than catching up.
             period = 1.0 / min(self.frame_hz, self.player.pacer.hz)
-            self.next_frame = max(self.next_frame + period, loop.time() + period / 2)
+            now = loop.time()
+            self.next_frame = self.next_frame + period if now - self.next_frame < period else now + period
             frame = self.take_frame()
             self.frames += 1
             await self.ws.send_text(await encode(frame))

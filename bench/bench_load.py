@@ -26,17 +26,13 @@ import asyncio
 import json
 import os
 import statistics
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import httpx
 import websockets
-from bench_stream import free_port
-from common import report
+from common import free_port, report, start_server
 
-ROOT = Path(__file__).resolve().parent.parent
 RAMP_SECONDS = 3.0  # clients arrive over this long
 FRAME_PREFIX = '{"type":"frame"'  # frames are counted without parsing them (the load generator stays cheap)
 
@@ -53,23 +49,6 @@ def cpu_seconds(pid: int) -> float:
     """User + system CPU time of a process so far (Linux /proc)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def start_server(port: int, deflate: bool) -> subprocess.Popen[bytes]:
-    """uvicorn serving app.main:app on 127.0.0.1:port, as `make run` does (plus the deflate switch)."""
-    cmd = [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", str(port),
-           "--log-level", "warning"]
-    if not deflate:
-        cmd += ["--ws-per-message-deflate", "false"]
-    proc = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
-    for _ in range(400):
-        try:
-            httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=0.5)
-            return proc
-        except httpx.HTTPError:
-            time.sleep(0.05)
-    proc.kill()
-    raise RuntimeError("server did not start")
 
 
 class Window:
@@ -105,7 +84,11 @@ async def client(port: int, delay: float, speed: float, window: Window, frames: 
             await ws.send(json.dumps({"type": "play", "speed": speed}))
             window.ready()
             ready = True
-            await window.opened.wait()
+            while not window.opened.is_set():  # read (and do not count) what comes before the window opens
+                try:
+                    await asyncio.wait_for(ws.recv(), timeout=0.1)
+                except TimeoutError:
+                    pass
             while True:
                 left = window.end - time.perf_counter()
                 if left <= 0:

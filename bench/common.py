@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import socket
+import subprocess
 import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from anywhere: `python bench/x.py`
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # run from anywhere: `python bench/x.py`
 
 
 def best_of(fn: Callable[[], object], repeats: int = 5) -> float:
@@ -24,3 +28,30 @@ def report(name: str, value: float, unit: str, target: str = "") -> None:
     """Print one figure as `name: value unit  (target ...)`."""
     tail = f"   (target: {target})" if target else ""
     print(f"{name:<58} {value:>12,.2f} {unit}{tail}")
+
+
+def free_port() -> int:
+    """A loopback TCP port nobody listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start_server(port: int, deflate: bool = True) -> subprocess.Popen[bytes]:
+    """uvicorn serving app.main:app on 127.0.0.1:port in its own process, as `make run` does (optionally without
+    permessage-deflate); returns once it answers /api/health."""
+    import httpx  # the benches that start a server need it; the engine benches do not
+
+    cmd = [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", str(port),
+           "--log-level", "warning"]
+    if not deflate:
+        cmd += ["--ws-per-message-deflate", "false"]
+    proc = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    for _ in range(400):
+        try:
+            httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=0.5)
+            return proc
+        except httpx.HTTPError:
+            time.sleep(0.05)
+    proc.kill()
+    raise RuntimeError("server did not start")
