@@ -64,13 +64,24 @@ class Client:
     def push(self, msg: dict[str, Any], flush: bool = False) -> None:
         """Queue a message; `flush` first queues the pending frame, so the message follows the steps before it.
 
-        A client that reads nothing is not sent more: once max_pending_steps step records wait in its outbox,
-        no frame is queued before the message, and the steps stay in the history for its next frame (which
-        drops the oldest past the cap, as for any slow client).
         """
-        if flush and self.dirty and self.held < self.player.settings.max_pending_steps:
-            self._queue(self.take_frame())
+        if flush:
+            self.flush()
         self._queue(msg)
+        self._queued()
+
+    def flush(self) -> None:
+        """Queue the pending frame now, so whatever is queued next follows the steps taken before it.
+
+        A client that reads nothing holds at most max_pending_steps step records in its outbox: past that, the
+        frame carries only the newest that fit (none when it is full) and says how many it dropped.
+        """
+        if self.dirty:
+            room = max(0, self.player.settings.max_pending_steps - self.held)
+            self._queue(self.take_frame(cap=room))
+            self._queued()
+
+    def _queued(self) -> None:
         if len(self.outbox) >= OUTBOX_HIGH:
             self.room.clear()
         self.wake.set()
@@ -86,15 +97,17 @@ class Client:
         self.closing = (code, reason)
         self.wake.set()
 
-    def take_frame(self) -> dict[str, Any]:
-        """A frame with every step since this client's cursor (the oldest dropped past the cap)."""
+    def take_frame(self, cap: int | None = None) -> dict[str, Any]:
+        """A frame with every step since this client's cursor, at most `cap` of them (default max_pending_steps):
+        the oldest past it are dropped, and counted in `dropped`."""
         run = self.player.run
         counts = [r.history.n for r in run.racers]
         cursor = (self.cursor + [0] * len(counts))[: len(counts)]
         steps: list[dict[str, Any]] = []
         dropped = 0
         if self.want_steps:
-            starts, dropped = self.player.tail(cursor, counts, self.player.settings.max_pending_steps)
+            limit = self.player.settings.max_pending_steps if cap is None else cap
+            starts, dropped = self.player.tail(cursor, counts, limit)
             for i, r in enumerate(run.racers):
                 if starts[i] < counts[i]:
                     steps.extend(r.history.records(starts[i], counts[i], racer=i))
@@ -193,11 +206,12 @@ class Client:
             if delay > 0:
                 await asyncio.sleep(delay)
                 continue
-            # On a fixed beat, so a frame sent a little late does not slow the rate (nor raise it); a frame later
-            # than a whole period (after a pause, or a busy spell) starts a new beat rather than catching up.
+            # On a fixed beat, so a frame sent a little late does not slow the rate, yet never two within half a
+            # period; a frame later than a whole period (after a pause, a busy spell) starts a new beat.
             period = 1.0 / min(self.frame_hz, self.player.pacer.hz)
             now = loop.time()
-            self.next_frame = self.next_frame + period if now - self.next_frame < period else now + period
+            late = now - self.next_frame
+            self.next_frame = max(self.next_frame + period, now + period / 2) if late < period else now + period
             frame = self.take_frame()
             self.frames += 1
             await self.ws.send_text(await encode(frame))

@@ -35,8 +35,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # Everything made so far (modules, schemas, tables) lives as long as the server: out of the collector's
         # way, so its full collections stay short pauses of the event loop (80 ms → a few ms under load).
-        gc.collect()
-        gc.freeze()
+        if not gc.get_freeze_count():  # once a process (tests start many apps)
+            gc.collect()
+            gc.freeze()
         sweeper = asyncio.create_task(store.sweep_forever(), name="expire idle runs")
         pacing = asyncio.create_task(pacer.watch(), name="pace under load")
         try:

@@ -1,12 +1,13 @@
 """The server's pace under load: a tick rate for every play loop and frame-rate cap for every websocket, lowered
 while the process is busy, and a fair share of stepping time for each playing run.
 
-The server is one Python process, so it has one core at most. Every PERIOD seconds the pacer measures the share
-of wall time the process spent on the CPU. Above BUSY it first lowers the rate (× DOWN, down to MIN_HZ frames a
-second), then, at that floor, the share of time runs may spend stepping (likewise, down to MIN_SHARE): a busy
-server sends fewer, fuller frames (a frame costs about the same whatever it carries) and then plays runs more
-slowly than asked, so every watcher still gets at least MIN_HZ frames a second, each with every step. Below
-IDLE it gives the stepping share back first (up to STEP_SHARE), then the rate (up to the server's frame_hz).
+The server is one Python process, its event loop one thread: one core at most. Every PERIOD seconds the pacer
+measures the share of wall time that thread spent on the CPU. Above BUSY it first lowers the rate (× DOWN, down
+to MIN_HZ frames a second), then, at that floor, the share of time runs may spend stepping (likewise, down to
+MIN_SHARE): a busy server sends fewer, fuller frames (a frame costs about the same whatever it carries) and
+then plays runs more slowly than asked, so every watcher still gets at least MIN_HZ frames a second, each with
+every step. Below IDLE it gives the stepping share back first (up to STEP_SHARE), then the rate (up to the
+server's frame_hz).
 
 Stepping is shared fairly: one play tick steps for at most min(TICK_BUDGET, share / (runs playing × rate))
 seconds, so all playing runs together step for at most `share` of wall time and the rest stays free for frames
@@ -63,11 +64,11 @@ class Pacer:
         return self.hz
 
     async def watch(self) -> None:
-        """Measure the process's CPU share every PERIOD seconds and adjust (the app's lifespan runs this); meanwhile
-        wake every PROBE seconds to see how late the event loop lets a timer fire (`lag`: the worst of the last
-        period, what any waiting request or frame may have waited on top of its own work)."""
+        """Measure the event loop thread's CPU share every PERIOD seconds and adjust (the app's lifespan runs this);
+        meanwhile wake every PROBE seconds to see how late the event loop lets a timer fire (`lag`: the worst of
+        the last period, what any waiting request or frame may have waited on top of its own work)."""
         loop = asyncio.get_running_loop()
-        wall, cpu = time.monotonic(), time.process_time()
+        wall, cpu = time.monotonic(), time.thread_time()  # the event loop's own thread: what it has to give
         worst = 0.0
         while True:
             due = loop.time() + PROBE
@@ -76,7 +77,7 @@ class Pacer:
             wall1 = time.monotonic()
             if wall1 - wall < PERIOD:
                 continue
-            cpu1 = time.process_time()
+            cpu1 = time.thread_time()
             self.update((cpu1 - cpu) / max(wall1 - wall, 1e-6))
             self.lag, worst = worst, 0.0
             wall, cpu = wall1, cpu1

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import math
 from collections.abc import Callable
 from typing import Any
 
@@ -96,7 +95,9 @@ class Player:
         total = sum(pending)
         if total <= cap:
             return [min(s, c) for s, c in zip(cursor, counts, strict=True)], 0
-        keep = [math.ceil(cap * p / total) for p in pending]
+        keep = [cap * p // total for p in pending]  # in proportion to what each racer has pending, exactly cap
+        for i in sorted(range(len(pending)), key=lambda i: pending[i] - keep[i], reverse=True)[: cap - sum(keep)]:
+            keep[i] += 1
         return [c - k for c, k in zip(counts, keep, strict=True)], total - sum(keep)
 
     # ----- notifying ---------------------------------------------------------------------------------
@@ -233,7 +234,9 @@ class Player:
 
     # ----- changes (REST and websocket alike) ------------------------------------------------------------
     async def step(self, n: int) -> list[dict[str, Any]]:
-        """Take n steps now (in time-bounded slices, yielding between them); returns the new step records."""
+        """Take n steps now (in time-bounded slices, yielding between them); returns the new step records.
+
+        503 when the server holds max_history_rows step records; fewer than n steps when it fills meanwhile."""
         limit = self.settings.max_steps_per_request
         if not 1 <= n <= limit:
             raise SettingsError("n", f"must be between 1 and {limit:,}, got {n}")
@@ -242,6 +245,8 @@ class Player:
             cursor = [r.history.n for r in self.run.racers]
             left = n
             while left > 0:
+                if self.full() is not None:  # the server's memory for step records is spent: stop here
+                    break
                 done, self._per_step = step_within(self.run, left, TICK_BUDGET, self._per_step)
                 left -= done
                 if not any(r.active for r in self.run.racers):
@@ -278,8 +283,7 @@ class Player:
         async with self.lock:
             self._stop_task()
             for c in self.clients:
-                if c.dirty:
-                    c.push(c.take_frame())
+                c.flush()
             self.run.reset(params)
             if self.net is not None and self.grids is not None:
                 self.net.epoch += 1
@@ -300,8 +304,7 @@ class Player:
             raise SettingsError(field or "racers", f"a run holds at most {self.settings.max_racers} racers")
         async with self.lock:
             for c in self.clients:
-                if c.dirty:
-                    c.push(c.take_frame())
+                c.flush()
             n = len(self.run.racers)
             try:
                 i = self.run.add_racer(spec)
@@ -318,8 +321,7 @@ class Player:
         """Remove racer i (later racers move down one index)."""
         async with self.lock:
             for c in self.clients:
-                if c.dirty:
-                    c.push(c.take_frame())
+                c.flush()
             self.run.remove_racer(i)
             if self.net is not None:
                 self.net.epoch += 1  # racer 0 may be another racer now

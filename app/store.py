@@ -84,10 +84,10 @@ class Store:
         self.entries[run_id] = entry
         return entry
 
-    def rows(self) -> int:
-        """Step records held by all runs together (recounted at most every `recount_every` seconds)."""
+    def rows(self, fresh: bool = False) -> int:
+        """Step records held by all runs together (recounted at most every `recount_every` seconds, unless fresh)."""
         now = time.monotonic()
-        if now - self._rows_at >= self.recount_every:
+        if fresh or now - self._rows_at >= self.recount_every:
             self._rows = sum(r.history.n for e in self.entries.values() for r in e.run.racers)
             self._rows_at = now
         return self._rows
@@ -95,7 +95,7 @@ class Store:
     def full(self) -> str | None:
         """Why no run may take more steps now (the server holds max_history_rows step records), or None."""
         cap = self.settings.max_history_rows
-        if self.rows() < cap:
+        if self.rows() < 0.9 * cap or self.rows(fresh=True) < cap:  # near the cap, the count is always fresh
             return None
         return (f"the server holds its maximum of {cap:,} step records (max_history_rows): no run can take more "
                 f"steps until runs are deleted, reset or expire")

@@ -18,8 +18,8 @@ import pytest
 from starlette.websockets import WebSocketDisconnect
 
 from app.client import OUTBOX_HIGH
-from app.player import MAX_CATCH_UP
 from app.limits import client_key
+from app.player import MAX_CATCH_UP
 from app.saved import new_saved_id
 from app.store import new_id
 from tests.app.conftest import StrictClient, new_run, recv, recv_until, wait_for
@@ -187,9 +187,11 @@ def test_a_stalled_client_is_not_read_and_its_outbox_stays_bounded(make_client: 
         assert frames and frames[-1]["state"]["t"] == player.run.t
 
 
-def test_a_stalled_client_holds_at_most_max_pending_steps(make_client: Any) -> None:
-    """Status messages broadcast to a stalled watcher (another client playing and pausing) must not each carry a
-    frame of every step since the last: the steps waiting for it stay within max_pending_steps."""
+@pytest.mark.parametrize("changes", ["play and pause", "steps, racers and resets"])
+def test_a_stalled_client_holds_at_most_max_pending_steps(make_client: Any, changes: str) -> None:
+    """Messages broadcast to a stalled watcher (another client playing and pausing, or adding and removing racers
+    and resetting) must not each carry a frame of every step since the last: the steps waiting for it stay within
+    max_pending_steps, the frames say how many they dropped, and it catches up when it reads again."""
     c = make_client(max_pending_steps=300, max_messages_per_second=100_000)
     run = new_run(c, ENDLESS)
     with c.websocket_connect(stream(run)) as stalled, c.websocket_connect(stream(run)) as other:
@@ -197,13 +199,29 @@ def test_a_stalled_client_holds_at_most_max_pending_steps(make_client: Any) -> N
         srv, gate = stall(c, run, index=0)
         deadline = time.monotonic() + 2.0
         while time.monotonic() < deadline:
-            other.send_json({"type": "play", "speed": 20_000})
-            time.sleep(0.05)
-            other.send_json({"type": "pause"})
+            if changes == "play and pause":
+                other.send_json({"type": "play", "speed": 20_000})
+                time.sleep(0.05)
+                other.send_json({"type": "pause"})
+            else:
+                other.send_json({"type": "step", "n": 200})
+                other.send_json({"type": "add_racer", "racer": {"name": "adam", "lr": 0.01}})
+                other.send_json({"type": "step", "n": 200})
+                other.send_json({"type": "remove_racer", "racer": 1})
+                other.send_json({"type": "step", "n": 200})
+                other.send_json({"type": "reset"})
             time.sleep(0.01)
-        held = sum(len(m.get("steps") or ()) for m in srv.outbox if m["type"] == "frame")
+        other.send_json({"type": "ping"})
+        recv_until(other, "pong")
+        queued = srv.outbox.copy()  # one C call: the app's thread cannot change it meanwhile
+        held = sum(len(m.get("steps") or ()) for m in queued if m["type"] == "frame")
+        assert held <= 300, f"{held} step records wait for a client that reads nothing"
+        assert all(len(m["steps"]) <= 2 for m in queued if m["type"] == "reset")  # only the new t = 0 records
+        assert srv.held == sum(len(m.get("steps") or ()) for m in queued)
+        assert any(m.get("dropped") for m in queued)
         gate["stalled"] = False
-        assert held <= 2 * 300, f"{held} step records wait for a client that reads nothing"
+        stalled.send_json({"type": "ping"})
+        recv_until(stalled, "pong")  # it reads again: what was queued arrives, then the answer
 
 
 # ----- per-client limits, listing, ids ------------------------------------------------------------------
@@ -211,7 +229,7 @@ def test_step_records_held_by_all_runs_are_limited(make_client: Any) -> None:
     """Past max_history_rows no run takes more steps (REST 503, websocket error, a playing run stops and says
     why); deleting or resetting runs frees room. The server and other requests go on."""
     c = make_client(max_history_rows=200)
-    c.app.state.store.recount_every = 0  # count at every check (the server recounts every quarter second)
+    c.app.state.store.recount_every = 0  # count at every check (far from the cap, the server recounts every 0.25 s)
     a, b = new_run(c, ENDLESS), new_run(c, ENDLESS)
     assert c.post(f"/api/runs/{a['id']}/step", json={"n": 150}).status_code == 200
     assert c.post(f"/api/runs/{b['id']}/step", json={"n": 100}).status_code == 200  # 252 rows now
@@ -231,7 +249,8 @@ def test_step_records_held_by_all_runs_are_limited(make_client: Any) -> None:
         assert "max_history_rows" in err["message"] and err["to"] is None
         status, _ = recv_until(ws, "status", where=lambda m: m["status"] != "running")
         assert status["status"] == "paused"
-    assert 200 <= c.get(f"/api/runs/{b['id']}").json()["t"] <= 200 + 5_000 * MAX_CATCH_UP  # at most a tick past
+    # Full at 200 records (t = 199); a playing run stops at most a tick past that.
+    assert 199 <= c.get(f"/api/runs/{b['id']}").json()["t"] <= 200 + 5_000 * MAX_CATCH_UP
     c.post(f"/api/runs/{b['id']}/reset")
     assert c.post(f"/api/runs/{b['id']}/step", json={"n": 10}).status_code == 200
     assert c.get("/api/health").json()["ok"] is True

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from app.pacing import BUSY, IDLE, MIN_HZ, MIN_SHARE, STEP_SHARE, Pacer
+from app.player import Player
 from app.stepping import TICK_BUDGET
 from tests.app.conftest import StrictClient, new_run, recv, wait_for
 
@@ -57,3 +58,16 @@ def test_health_counts_the_runs_playing(client: StrictClient) -> None:
         wait_for(lambda: client.get("/api/health").json()["playing"] == 1)
         ws.send_json({"type": "pause"})
         wait_for(lambda: client.get("/api/health").json()["playing"] == 0)
+
+
+@pytest.mark.parametrize("cursor,counts,cap", [
+    ([0, 0], [5, 5], 1), ([0, 0, 0], [7, 3, 1], 5), ([2, 0], [9, 100], 0), ([0] * 16, [1000] * 16, 15),
+    ([0, 0], [3, 4], 10), ([5], [5], 0),
+])
+def test_a_frame_carries_at_most_cap_records_shared_in_proportion(cursor: list[int], counts: list[int],
+                                                                    cap: int) -> None:
+    starts, dropped = Player.tail(cursor, counts, cap)
+    kept = [c - s for s, c in zip(starts, counts, strict=True)]
+    pending = [c - s for s, c in zip(cursor, counts, strict=True)]
+    assert all(0 <= k <= p for k, p in zip(kept, pending, strict=True))
+    assert sum(kept) == min(cap, sum(pending)) and dropped == sum(pending) - sum(kept)

@@ -176,6 +176,12 @@ def test_limits_on_saving(app_for: Callable[..., StrictClient]) -> None:
     c.post(f"{url}/reset")  # a reset starts a new log
     assert c.post(f"{url}/save", json={"name": "d"}).status_code == 201
 
+    c = app_for(max_saved=1, data_dir=str(Path(c.app.state.settings.data_dir) / "other"))  # type: ignore[attr-defined]
+    run = new_run(c)
+    assert c.post(f"/api/runs/{run['id']}/save", json={"name": "a"}).status_code == 201
+    r = c.post(f"/api/runs/{run['id']}/save", json={"name": "b"})
+    assert r.status_code == 503 and "max_saved" in r.json()["detail"]
+
 
 def test_changes_past_max_events_still_apply_but_are_only_counted(app_for: Callable[..., StrictClient]) -> None:
     """A run changed without end (a slider dragged all lesson long) holds a bounded log: every change still
@@ -193,12 +199,6 @@ def test_changes_past_max_events_still_apply_but_are_only_counted(app_for: Calla
     assert c.get(f"{url}/export").status_code == 409
     c.post(f"{url}/reset")
     assert engine_run.changes == 0 and c.post(f"{url}/save", json={"name": "x"}).status_code == 201
-
-    c = app_for(max_saved=1, data_dir=str(Path(c.app.state.settings.data_dir) / "other"))  # type: ignore[attr-defined]
-    run = new_run(c)
-    assert c.post(f"/api/runs/{run['id']}/save", json={"name": "a"}).status_code == 201
-    r = c.post(f"/api/runs/{run['id']}/save", json={"name": "b"})
-    assert r.status_code == 503 and "max_saved" in r.json()["detail"]
 
 
 def test_record_size_limit(app_for: Callable[..., StrictClient]) -> None:
