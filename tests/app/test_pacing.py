@@ -3,12 +3,15 @@ of stepping time per playing run; and the load reported by /api/health."""
 
 from __future__ import annotations
 
+import time
+from typing import Any
+
 import pytest
 
 from app.pacing import BUSY, IDLE, MIN_HZ, MIN_SHARE, STEP_SHARE, Pacer
 from app.player import Player
 from app.stepping import TICK_BUDGET
-from tests.app.conftest import StrictClient, new_run, recv, wait_for
+from tests.app.conftest import StrictClient, new_run, recv, recv_until, wait_for
 
 
 def test_a_busy_server_sends_fewer_frames_then_steps_less_and_an_idle_one_gives_both_back() -> None:
@@ -71,3 +74,52 @@ def test_a_frame_carries_at_most_cap_records_shared_in_proportion(cursor: list[i
     pending = [c - s for s, c in zip(cursor, counts, strict=True)]
     assert all(0 <= k <= p for k, p in zip(kept, pending, strict=True))
     assert sum(kept) == min(cap, sum(pending)) and dropped == sum(pending) - sum(kept)
+
+
+def held_pace(client: StrictClient, hz: float, share: float | None = None) -> Pacer:
+    """The app's pacer, held at `hz` (and `share`) whatever it measures."""
+    pacer: Pacer = client.app.state.pacer  # type: ignore[attr-defined]
+    pacer.hz = hz
+    if share is not None:
+        pacer.share = share
+    pacer.update = lambda busy: pacer.hz  # type: ignore[method-assign]
+    return pacer
+
+
+def frames_for(ws: Any, seconds: float) -> list[dict[str, Any]]:
+    """The frames received over `seconds` of playing."""
+    frames: list[dict[str, Any]] = []
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        m = recv(ws)
+        if m["type"] == "frame":
+            frames.append(m)
+    return frames
+
+
+def test_a_busy_servers_pace_caps_every_clients_frames_and_each_frame_carries_every_step(client: StrictClient) -> None:
+    held_pace(client, MIN_HZ)
+    run = new_run(client, {"stop": {"grad_norm": None, "max_steps": None}})
+    with client.websocket_connect(f"/api/runs/{run['id']}/stream") as ws:
+        recv(ws)
+        ws.send_json({"type": "play", "speed": 600})
+        recv_until(ws, "frame", where=lambda m: bool(m["steps"]))
+        frames = frames_for(ws, 2.0)
+        ws.send_json({"type": "pause"})
+    assert 0.6 * 2 * MIN_HZ <= len(frames) <= 2 * MIN_HZ + 2  # the server's pace, not the client's 30
+    ts = [s["t"] for f in frames for s in f["steps"]]
+    assert ts == list(range(ts[0], ts[0] + len(ts)))  # fuller frames, none missing
+    assert len(ts) / len(frames) > 600 / 30  # more steps a frame than at 30 frames a second
+
+
+def test_a_playing_run_steps_within_its_share(client: StrictClient) -> None:
+    """With a stepping share of 0.1 % of wall time, a run asking 20,000 steps a second gets only what fits."""
+    held_pace(client, 30.0, share=0.001)  # 33 µs a tick: a step or two
+    run = new_run(client, {"stop": {"grad_norm": None, "max_steps": None}})
+    with client.websocket_connect(f"/api/runs/{run['id']}/stream") as ws:
+        recv(ws)
+        ws.send_json({"type": "play", "speed": 20_000})
+        frames = frames_for(ws, 1.5)
+        ws.send_json({"type": "pause"})
+    steps = sum(len(f["steps"]) for f in frames)
+    assert 0 < steps < 2_000  # unchecked, it would take thousands a second
