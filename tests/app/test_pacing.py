@@ -106,7 +106,7 @@ def test_a_busy_servers_pace_caps_every_clients_frames_and_each_frame_carries_ev
         recv_until(ws, "frame", where=lambda m: bool(m["steps"]))
         frames = frames_for(ws, 2.0)
         ws.send_json({"type": "pause"})
-    assert 0.6 * 2 * MIN_HZ <= len(frames) <= 2 * MIN_HZ + 2  # the server's pace, not the client's 30
+    assert 0.4 * 2 * MIN_HZ <= len(frames) <= 2 * MIN_HZ + 2  # the server's pace, not the client's 30
     ts = [s["t"] for f in frames for s in f["steps"]]
     assert ts == list(range(ts[0], ts[0] + len(ts)))  # fuller frames, none missing
     assert len(ts) / len(frames) > 600 / 30  # more steps a frame than at 30 frames a second
