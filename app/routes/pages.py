@@ -33,7 +33,7 @@ def plotly_js() -> Path | None:
     return None
 
 
-@router.get("/", response_class=HTMLResponse)
+@router.api_route("/", methods=["GET", "HEAD"], response_class=HTMLResponse)
 async def index(request: Request, settings: SettingsDep) -> Response:
     """The playground page; `registry` and `limits` are given as dicts and as JSON text (`*_json`)."""
     registry = registry_payload(settings)

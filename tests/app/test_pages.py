@@ -28,6 +28,12 @@ def test_index_has_registry_limits_and_security_headers(client: StrictClient) ->
             json.loads(body)
 
 
+def test_the_page_answers_head_as_get(client: StrictClient) -> None:
+    head, get = client.head("/"), client.get("/")
+    assert head.status_code == 200 and head.text == "" and head.headers["content-security-policy"]
+    assert head.headers["content-type"] == get.headers["content-type"]
+
+
 def test_plotly_and_static_are_served_locally(client: StrictClient) -> None:
     r = client.get("/vendor/plotly.min.js")
     assert r.status_code == 200 and "javascript" in r.headers["content-type"]
