@@ -1,8 +1,8 @@
 """The server's pace under load: a tick rate for every play loop and frame-rate cap for every websocket, lowered
 while the process is busy, and a fair share of stepping time for each playing run.
 
-The server is one Python process, its event loop one thread: one core at most. Every PERIOD seconds the pacer
-measures the share of wall time that thread spent on the CPU. Above BUSY it first lowers the rate (× DOWN, down
+The server is one Python process: one core at most (its threads share one GIL). Every PERIOD seconds the pacer
+measures the share of wall time the process spent on the CPU. Above BUSY it first lowers the rate (× DOWN, down
 to MIN_HZ frames a second), then, at that floor, the share of time runs may spend stepping (likewise, down to
 MIN_SHARE): a busy server sends fewer, fuller frames (a frame costs about the same whatever it carries) and
 then plays runs more slowly than asked, so every watcher still gets at least MIN_HZ frames a second, each with
@@ -64,11 +64,12 @@ class Pacer:
         return self.hz
 
     async def watch(self) -> None:
-        """Measure the event loop thread's CPU share every PERIOD seconds and adjust (the app's lifespan runs this);
+        """Measure the process's CPU share every PERIOD seconds and adjust (the app's lifespan runs this);
         meanwhile wake every PROBE seconds to see how late the event loop lets a timer fire (`lag`: the worst of
         the last period, what any waiting request or frame may have waited on top of its own work)."""
         loop = asyncio.get_running_loop()
-        wall, cpu = time.monotonic(), time.thread_time()  # the event loop's own thread: what it has to give
+        # The whole process, not only the loop's thread: work FastAPI hands to worker threads takes the same GIL.
+        wall, cpu = time.monotonic(), time.process_time()
         worst = 0.0
         while True:
             due = loop.time() + PROBE
@@ -77,7 +78,7 @@ class Pacer:
             wall1 = time.monotonic()
             if wall1 - wall < PERIOD:
                 continue
-            cpu1 = time.thread_time()
+            cpu1 = time.process_time()
             self.update((cpu1 - cpu) / max(wall1 - wall, 1e-6))
             self.lag, worst = worst, 0.0
             wall, cpu = wall1, cpu1

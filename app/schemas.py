@@ -289,9 +289,11 @@ class Health(Resp):
     playing: int = Field(description="runs playing now")
     frame_hz: float = Field(description="the server's pace: play ticks and frames per second at most, lowered "
                             "while it is busy (never below 12, or the server's frame_hz if that is lower)")
-    cpu: float = Field(description="share of one core the server's event loop used lately (0 to 1)")
+    cpu: float = Field(description="share of one core the server used lately (0 to 1)")
     lag_ms: float = Field(description="the event loop's worst lateness lately: how long any request or frame "
                           "may have waited for the server to get round to it")
+    history_rows: int = Field(description="step records held by all runs (at most max_history_rows)")
+    history_mb: float = Field(description="memory of those records' buffers, MiB")
 
 
 # ----- websocket: client -> server --------------------------------------------------------------------

@@ -92,6 +92,10 @@ class Store:
             self._rows_at = now
         return self._rows
 
+    def history_bytes(self) -> int:
+        """Bytes of the step-history buffers of all runs together."""
+        return sum(r.history.nbytes for e in self.entries.values() for r in e.run.racers)
+
     def full(self) -> str | None:
         """Why no run may take more steps now (the server holds max_history_rows step records), or None."""
         cap = self.settings.max_history_rows

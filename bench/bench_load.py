@@ -125,15 +125,23 @@ async def rest_timer(port: int, window: Window, latencies: list[float], errors: 
             await asyncio.sleep(0.05)
 
 
-async def health_poller(port: int, window: Window, lags: list[float], rates: list[float]) -> None:
-    """The server's own view of its load every half second: its event loop's worst lag and its pace."""
+async def health_poller(port: int, pid: int, window: Window, lags: list[float], rates: list[float],
+                        other: list[float]) -> None:
+    """The server's own view of its load every half second (its event loop's worst lag and its pace), and
+    its memory less its step histories' at the start, the middle and the end of the window."""
     async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=60) as http:
         await window.opened.wait()
-        while time.perf_counter() < window.end:
-            await asyncio.sleep(0.5)
+        middle = window.start + window.seconds / 2
+        while True:
             health = (await http.get("/api/health")).json()
+            now = time.perf_counter()
+            if not other or (len(other) == 1 and now >= middle) or now >= window.end:
+                other.append(rss_mb(pid) - health["history_mb"])
+            if now >= window.end:
+                return
             lags.append(health["lag_ms"])
             rates.append(health["frame_hz"])
+            await asyncio.sleep(0.5)
 
 
 async def main_async(port: int, pid: int, clients: int, seconds: float, speed: float) -> None:
@@ -145,12 +153,14 @@ async def main_async(port: int, pid: int, clients: int, seconds: float, speed: f
     tasks = [client(port, RAMP_SECONDS * i / clients, speed, window, frames, errors, ids) for i in range(clients)]
     lags: list[float] = []
     rates: list[float] = []
+    other: list[float] = []  # server memory less its step-history buffers, MiB: start, middle, end
     watcher = asyncio.gather(*tasks, rest_timer(port, window, latencies, errors),
-                             health_poller(port, window, lags, rates))
+                             health_poller(port, pid, window, lags, rates, other))
     await window.opened.wait()
     mem0, cpu0, load0, own0 = rss_mb(pid), cpu_seconds(pid), os.getloadavg()[0], cpu_seconds(os.getpid())
     async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=60) as http:
         t0 = {r["id"]: r["t"] for r in (await http.get("/api/runs")).json()}  # loopback: every run of this test
+        hist0 = (await http.get("/api/health")).json()["history_mb"]
     await watcher
     mem1, cpu1, load1, own1 = rss_mb(pid), cpu_seconds(pid), os.getloadavg()[0], cpu_seconds(os.getpid())
     async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=60) as http:
@@ -178,9 +188,13 @@ async def main_async(port: int, pid: int, clients: int, seconds: float, speed: f
     report("REST latency p50", lat[len(lat) // 2] * 1e3, "ms")
     report("REST latency p95", lat[int(len(lat) * 0.95)] * 1e3, "ms", "< 100 ms")
     report("server memory at start of the window", mem0, "MiB")
-    report("server memory at end", mem1, "MiB", "flat")
+    report("server memory at end (runs keep their whole history)", mem1, "MiB")
     report("step records held by the runs at the end", rows, "rows")
-    report("memory growth per step record held (history, not a leak)", (mem1 - mem0) * 2**20 / max(rows, 1), "bytes")
+    report("memory growth per step record held", (mem1 - mem0) * 2**20 / max(rows, 1), "bytes")
+    report("step-history buffers at start / end (the server's count)", hist0, f"/ {health['history_mb']:.1f} MiB")
+    if len(other) == 3:
+        report("memory less the histories: growth in the window's first half", other[1] - other[0], "MiB")
+        report("memory less the histories: growth in its second half", other[2] - other[1], "MiB", "flat")
     report("server CPU (1.00 = one core, all a Python process can use)", (cpu1 - cpu0) / seconds, "cores")
     report("load generator CPU (this process)", (own1 - own0) / seconds, "cores")
     report("machine load average (1 min) at start / end", load0, f"/ {load1:.2f} (cores: {os.cpu_count()})")

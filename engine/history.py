@@ -25,6 +25,12 @@ class History:
         self.guess: np.ndarray | None = None  # random search only
         self.guess_loss: np.ndarray | None = None
 
+    @property
+    def nbytes(self) -> int:
+        """Bytes of the buffers (their capacity, not only the rows filled)."""
+        arrays = (self.t, self.loss, self.grad_norm, self.lr, self.params, self.guess, self.guess_loss)
+        return sum(a.nbytes for a in arrays if a is not None)
+
     def _grow(self) -> None:
         self._cap *= 2
         for name in ("t", "loss", "grad_norm", "lr", "params", "guess", "guess_loss"):

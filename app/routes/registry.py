@@ -32,7 +32,9 @@ async def get_registry(settings: SettingsDep) -> dict[str, Any]:
 
 @router.get("/health", response_model=Health, summary="Health check")
 async def health(store: StoreDep) -> dict[str, Any]:
-    """{"ok": true, ...} while the server is up, with its load: runs held and playing, its pace and CPU share."""
+    """{"ok": true, ...} while the server is up, with its load: runs held and playing, its pace, CPU share and
+    event-loop lag, and the step records the runs hold (and their memory)."""
     pacer = store.pacer
     return {"ok": True, "runs": len(store), "playing": pacer.playing, "frame_hz": round(pacer.hz, 2),
-            "cpu": round(min(max(pacer.busy, 0.0), 1.0), 3), "lag_ms": round(max(pacer.lag, 0.0) * 1e3, 2)}
+            "cpu": round(min(max(pacer.busy, 0.0), 1.0), 3), "lag_ms": round(max(pacer.lag, 0.0) * 1e3, 2),
+            "history_rows": store.rows(fresh=True), "history_mb": round(store.history_bytes() / 2**20, 3)}

@@ -54,7 +54,8 @@ def test_playing_runs_share_the_stepping_time(playing: int, hz: float, share: fl
 
 def test_health_counts_the_runs_playing(client: StrictClient) -> None:
     run = new_run(client, {"stop": {"grad_norm": None, "max_steps": None}})
-    assert client.get("/api/health").json()["runs"] == 1
+    health = client.get("/api/health").json()
+    assert health["runs"] == 1 and health["history_rows"] == 1 and health["history_mb"] > 0  # the t = 0 record
     with client.websocket_connect(f"/api/runs/{run['id']}/stream") as ws:
         recv(ws)  # hello
         ws.send_json({"type": "play", "speed": 100})

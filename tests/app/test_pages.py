@@ -49,7 +49,7 @@ def test_registry_and_health(client: StrictClient, settings: Settings) -> None:
     assert "linear_regression" in reg["problems"] and "play" in reg["messages"]
     assert reg["limits"]["max_grid"] == settings.max_grid and "api_token" not in reg["limits"]
     health = client.get("/api/health").json()
-    assert health["ok"] is True and health["runs"] == 0 and health["playing"] == 0
+    assert health["ok"] is True and health["runs"] == health["playing"] == health["history_rows"] == 0
     assert MIN_HZ <= health["frame_hz"] <= settings.frame_hz and 0 <= health["cpu"] <= 1 and health["lag_ms"] >= 0
 
 
