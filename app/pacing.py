@@ -43,6 +43,12 @@ class Pacer:
         self.playing = 0  # play loops running now
         self.busy = 0.0  # the last measured CPU share
         self.lag = 0.0  # the event loop's worst lateness over the last period, seconds
+        self.tick = 0.0  # the longest play tick (stepping, holding the loop) over the last period, seconds
+        self._tick = 0.0  # ... over the period under way
+
+    def ticked(self, seconds: float) -> None:
+        """A play tick held the event loop this long."""
+        self._tick = max(self._tick, seconds)
 
     def tick_budget(self) -> float:
         """Seconds of stepping one play tick may take now."""
@@ -81,4 +87,5 @@ class Pacer:
             cpu1 = time.process_time()
             self.update((cpu1 - cpu) / max(wall1 - wall, 1e-6))
             self.lag, worst = worst, 0.0
+            self.tick, self._tick = self._tick, 0.0
             wall, cpu = wall1, cpu1

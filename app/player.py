@@ -215,7 +215,9 @@ class Player:
                 async with self.lock:
                     if not self.run.playing:
                         break
+                    began = loop.time()
                     done, self._per_step = step_within(self.run, k, pacer.tick_budget(), self._per_step)
+                    pacer.ticked(loop.time() - began)
                 if done < k:
                     carry = 0.0  # the engine cannot keep up: play as fast as it can
                 if not any(r.active for r in self.run.racers):

@@ -292,6 +292,7 @@ class Health(Resp):
     cpu: float = Field(description="share of one core the server used lately (0 to 1)")
     lag_ms: float = Field(description="the event loop's worst lateness lately: how long any request or frame "
                           "may have waited for the server to get round to it")
+    tick_ms: float = Field(description="the longest play tick lately: how long stepping a run held the event loop")
     history_rows: int = Field(description="step records held by all runs (at most max_history_rows)")
     history_mb: float = Field(description="memory of those records' buffers, MiB")
 

@@ -37,4 +37,5 @@ async def health(store: StoreDep) -> dict[str, Any]:
     pacer = store.pacer
     return {"ok": True, "runs": len(store), "playing": pacer.playing, "frame_hz": round(pacer.hz, 2),
             "cpu": round(min(max(pacer.busy, 0.0), 1.0), 3), "lag_ms": round(max(pacer.lag, 0.0) * 1e3, 2),
+            "tick_ms": round(max(pacer.tick, 0.0) * 1e3, 3),
             "history_rows": store.rows(fresh=True), "history_mb": round(store.history_bytes() / 2**20, 3)}

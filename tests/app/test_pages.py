@@ -51,6 +51,7 @@ def test_registry_and_health(client: StrictClient, settings: Settings) -> None:
     health = client.get("/api/health").json()
     assert health["ok"] is True and health["runs"] == health["playing"] == health["history_rows"] == 0
     assert MIN_HZ <= health["frame_hz"] <= settings.frame_hz and 0 <= health["cpu"] <= 1 and health["lag_ms"] >= 0
+    assert health["tick_ms"] >= 0
 
 
 def test_openapi_documents_every_route(client: StrictClient) -> None:
