@@ -168,17 +168,7 @@ function showNow() {
 
 // ----- actions -----------------------------------------------------------------------------------------
 
-/** Run `work` with `btn` disabled; its error becomes a notice. */
-async function busy(btn, work) {
-  if (btn) btn.disabled = true;
-  try {
-    await work();
-  } catch (err) {
-    toast.error(err.message || String(err));
-  } finally {
-    if (btn) btn.disabled = false;
-  }
-}
+const busy = toast.whileBusy;
 
 function onClick(ev) {
   const b = ev.target.closest("[data-act]");

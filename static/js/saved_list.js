@@ -25,16 +25,7 @@ export function init(section, h) {
   root.addEventListener("click", onClick);
 }
 
-async function busy(btn, work) {
-  if (btn) btn.disabled = true;
-  try {
-    await work();
-  } catch (err) {
-    toast.error(err.message || String(err));
-  } finally {
-    if (btn?.isConnected) btn.disabled = false;
-  }
-}
+const busy = toast.whileBusy;
 
 function onClick(ev) {
   const b = ev.target.closest("[data-act]");

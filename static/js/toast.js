@@ -32,3 +32,15 @@ export function show(text, kind = "error") {
 
 export const error = (text) => show(text, "error");
 export const info = (text) => show(text, "info");
+
+/** Run `work` with `btn` disabled (it may be null); an error it throws becomes an error notice. */
+export async function whileBusy(btn, work) {
+  if (btn) btn.disabled = true;
+  try {
+    await work();
+  } catch (err) {
+    error(err.message || String(err));
+  } finally {
+    if (btn?.isConnected) btn.disabled = false;
+  }
+}

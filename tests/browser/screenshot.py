@@ -7,41 +7,32 @@ from a far start (so the path zig-zags across the valley), and saves a 1400 × 9
 from __future__ import annotations
 
 import sys
-import time
 from pathlib import Path
 
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import Page
 
-from tests.browser.conftest import CHROMIUM_ARGS, ROOT, VIEWPORT, Server, chromium_path
+from tests.browser.conftest import ROOT
+from tests.browser.shoot import shoot
 
 SETUP = "?lr=0.7&start=-1,6&speed=12"
 STOP_AT = 42  # steps before the picture: the zig-zag is drawn, the run not yet converged
 
 
+def play_to_the_zigzag(page: Page, base: str) -> None:
+    """Play to STOP_AT, pause until the 3-D view catches up, then run at 1 step a second (still while we shoot)."""
+    page.get_by_test_id("play").click()
+    page.wait_for_function(f"() => window.__descent.t >= {STOP_AT}", timeout=60_000)
+    page.get_by_test_id("play").click()  # pause, so the slow 3-D view catches up
+    page.wait_for_function("() => window.__descent.status === 'paused'")
+    page.wait_for_function("() => window.__descent.surfaceStep() === window.__descent.t", timeout=30_000)
+    page.locator("#speed").fill("0")  # 1 step per second: running, but nothing moves while we shoot
+    page.get_by_test_id("play").click()
+    page.wait_for_function("() => window.__descent.status === 'running'")
+
+
 def main(out: Path) -> None:
-    """Serve the app, play to STOP_AT, let every chart catch up, and save the screenshot."""
-    server = Server()
-    try:
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
-            page = browser.new_page(viewport=VIEWPORT, device_scale_factor=1)
-            page.goto(server.url + "/" + SETUP)
-            page.wait_for_function("() => window.__descent && window.__descent.box && window.__descent.socketOpen()")
-            page.get_by_test_id("play").click()
-            page.wait_for_function(f"() => window.__descent.t >= {STOP_AT}", timeout=60_000)
-            page.get_by_test_id("play").click()  # pause, so the slow 3-D view catches up
-            page.wait_for_function("() => window.__descent.status === 'paused'")
-            page.wait_for_function("() => window.__descent.surfaceStep() === window.__descent.t", timeout=30_000)
-            page.locator("#speed").fill("0")  # 1 step per second: running, but nothing moves while we shoot
-            page.get_by_test_id("play").click()
-            page.wait_for_function("() => window.__descent.status === 'running'")
-            page.mouse.move(5, 890)
-            time.sleep(0.6)
-            page.screenshot(path=str(out))
-            browser.close()
-    finally:
-        server.stop()
-    print(f"wrote {out}")
+    shoot(out, SETUP, "() => window.__descent && window.__descent.box && window.__descent.socketOpen()",
+          play_to_the_zigzag, settle=0.6)
 
 
 if __name__ == "__main__":
