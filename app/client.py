@@ -62,9 +62,7 @@ class Client:
         self.wake.set()
 
     def push(self, msg: dict[str, Any], flush: bool = False) -> None:
-        """Queue a message; `flush` first queues the pending frame, so the message follows the steps before it.
-
-        """
+        """Queue a message; `flush` first queues the pending frame, so the message follows the steps before it."""
         if flush:
             self.flush()
         self._queue(msg)

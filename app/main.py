@@ -34,7 +34,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # Everything made so far (modules, schemas, tables) lives as long as the server: out of the collector's
-        # way, so its full collections stay short pauses of the event loop (80 ms → a few ms under load).
+        # way, so its full collections (pauses of the event loop) have less to walk.
         if not gc.get_freeze_count():  # once a process (tests start many apps)
             gc.collect()
             gc.freeze()
