@@ -11,8 +11,9 @@ server's frame_hz).
 
 Stepping is shared fairly: one play tick steps for at most min(TICK_BUDGET, share / (runs playing × rate))
 seconds, so all playing runs together step for at most `share` of wall time and the rest stays free for frames
-and REST requests. With few runs playing TICK_BUDGET is the bound, as on an idle server; a run that asks more
-than its share plays more slowly than asked (as fast as it can): its steps are all there, only fewer a second.
+and REST requests: a run alone on an idle server steps half the time (16 ms of each 33 ms frame), and TICK_BUDGET
+bounds a tick however slow the rate. A run that asks more than its share plays more slowly than asked (as fast
+as it can): its steps are all there, only fewer a second.
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ from app.settings import Settings
 from engine.run import Run
 from engine.settings import SettingsError
 
-TICK_BUDGET = 0.008  # seconds of stepping per play tick (and per slice of a long step request)
+TICK_BUDGET = 0.02  # seconds of stepping per play tick at most (and per slice of a long step request)
 RECORD_SLICE = 2_000  # step records built or encoded between yields to the event loop
 
 

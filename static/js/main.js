@@ -13,6 +13,7 @@ import * as render from "./render.js";
 import * as controls from "./controls.js";
 import * as status from "./status.js";
 import * as toast from "./toast.js";
+import * as throughput from "./throughput.js";
 import * as race from "./race.js";
 import { PRESETS, hasLr, newRacer, niceLr, racerLabel } from "./racers.js";
 import { PANELS } from "./panels/index.js";
@@ -325,6 +326,7 @@ function exposeTestHooks() {
     tableRows: p.tableRows,
     newestRow: p.newestRow,
     socketOpen: () => socket.isOpen(),
+    playingRate: () => throughput.shown(), // the "playing n/s" note beside the speed (null: hidden)
     net: p.net, // network charts (test_network.py)
     // Races (test_race.py).
     get racerCount() { return S.run.state?.racers?.length ?? 0; },

@@ -6,6 +6,7 @@ import * as socket from "./socket.js";
 import * as status from "./status.js";
 import * as toast from "./toast.js";
 import * as render from "./render.js";
+import * as throughput from "./throughput.js";
 
 const TERMINAL = ["converged", "diverged", "stopped"];
 const MAX_EXPANSIONS = 8; // landscape refetches per run when the path leaves the box
@@ -148,6 +149,7 @@ export function onLeaveBox() {
 
 socket.setHandlers({
   hello(msg) {
+    throughput.reset();
     S.resync(msg.state, msg.steps || []);
     S.setNet(msg);
     render.redrawAll();
@@ -158,6 +160,7 @@ socket.setHandlers({
     S.addSteps(msg.steps || []);
     S.setNet(msg); // a network run's weights, and now and then its decision grid and hidden units
     if (msg.state) S.setState(msg.state);
+    throughput.onFrame(msg.state?.t);
     render.schedule();
   },
   status(msg) {
@@ -165,6 +168,7 @@ socket.setHandlers({
     // The status message carries each racer's status only: merge it into the full racer states.
     const racers = (prev.racers || []).map((r, k) => ({ ...r, ...((msg.racers || [])[k] || {}) }));
     S.setState({ ...prev, status: msg.status, message: msg.message, stop_reason: msg.stop_reason, racers });
+    throughput.update();
     if (msg.status === "running") S.run.wantPlaying = true;
     else if (msg.status === "paused" || TERMINAL.includes(msg.status)) S.run.wantPlaying = false;
     render.schedule();
@@ -176,6 +180,7 @@ socket.setHandlers({
     render.redrawAll();
   },
   reset(msg) {
+    throughput.reset();
 
     S.resync(msg.state, msg.steps || []);
     S.setNet(msg);

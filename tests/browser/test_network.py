@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import urllib.request
 from pathlib import Path
 from typing import Any
@@ -176,4 +177,22 @@ def test_softmax_menus_live_settings_and_back_to_lines(
     expect(page.get_by_test_id("plot-contour")).to_be_visible()
     expect(page.get_by_test_id("plot-net-diagram")).to_be_hidden()
     page.wait_for_function("() => !location.search.includes('kind=') && !location.search.includes('hidden=')")
+    assert console.ours() == []
+
+
+def test_the_page_says_when_the_server_plays_slower_than_asked(page: Any, server: Server,
+                                                               console: ConsoleLog) -> None:
+    """A big network on 2,000 points, full batch, asked for 5,000 steps a second: no server keeps up, and beside
+    the speed the page shows the rate it really plays at; paused, the note goes."""
+    page.goto(f"{server.url}/?kind=network&data=circles&d.n=2000&hidden=64,64&batch=full&speed=5000&eps=off&s3d=0")
+    page.wait_for_function(NET_READY)
+    expect(page.get_by_test_id("speed-actual")).to_be_hidden()
+    page.get_by_test_id("play").click()
+    page.wait_for_function("() => window.__descent.playingRate() !== null", timeout=20_000)
+    rate = d(page, "playingRate()")
+    assert 0 < rate < 0.8 * 5000
+    expect(page.get_by_test_id("speed-actual")).to_have_text(re.compile(r"^playing [\d,]+/s$"))
+    page.get_by_test_id("play").click()
+    page.wait_for_function("() => window.__descent.status === 'paused'")
+    expect(page.get_by_test_id("speed-actual")).to_be_hidden()
     assert console.ours() == []
