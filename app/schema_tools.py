@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, create_model
 
 from engine.optimizers import Optimizer
 from engine.settings import Setting
@@ -104,3 +104,23 @@ def union_settings(optimizers: Mapping[str, Optimizer]) -> list[Setting]:
             length=group[0].length if all(s.length == group[0].length for s in group) else None,
         ))
     return out
+
+
+def named_models(table: Mapping[str, Any], suffix: str, default: str, doc: Callable[[Any], str],
+                 before: Mapping[str, Any] | None = None, after: Mapping[str, Any] | None = None
+                 ) -> dict[str, type[BaseModel]]:
+    """One request model per entry of a name-to-object table (optimisers, schedules, surfaces, datasets): called
+    f"{Title}{suffix}", documented by doc(entry), with the fields `before`, the tag `name` (`default` when absent),
+    the fields `after`, then the entry's settings."""
+    return {
+        name: create_model(
+            f"{title(name)}{suffix}",
+            __base__=Req,
+            __doc__=doc(item),
+            **(before or {}),
+            name=(literal(name), tag_field(name, default)),
+            **(after or {}),
+            **fields_of(item.settings),
+        )
+        for name, item in table.items()
+    }

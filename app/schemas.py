@@ -22,9 +22,8 @@ from app.schema_tools import (
     Resp,
     fields_of,
     literal,
-    tag_field,
+    named_models,
     tagged,
-    title,
     union_settings,
 )
 from app.schemas_problems import LinearRegressionSpec, NetworkSpec, SurfaceSpec
@@ -36,16 +35,7 @@ Status = Literal["ready", "running", "paused", "converged", "diverged", "stopped
 
 
 # ----- generated from the engine's Setting tables --------------------------------------------------
-SCHEDULE_SPECS: dict[str, type[BaseModel]] = {
-    name: create_model(
-        f"{title(name)}Schedule",
-        __base__=Req,
-        __doc__=f"{sch.title}: {sch.formula}",
-        name=(literal(name), tag_field(name, "constant")),
-        **fields_of(sch.settings),
-    )
-    for name, sch in SCHEDULES.items()
-}
+SCHEDULE_SPECS = named_models(SCHEDULES, "Schedule", "constant", lambda sch: f"{sch.title}: {sch.formula}")
 ScheduleSpec: Any = tagged(SCHEDULE_SPECS, "name", "constant")
 
 _COMMON: dict[str, Any] = {
@@ -53,17 +43,7 @@ _COMMON: dict[str, Any] = {
     "schedule": (ScheduleSpec | None, Field(None, description="learning-rate schedule (default: constant)")),
 }
 
-OPTIMIZER_SPECS: dict[str, type[BaseModel]] = {
-    name: create_model(
-        f"{title(name)}Optimizer",
-        __base__=Req,
-        __doc__=f"{opt.title}: {opt.formula}",
-        name=(literal(name), tag_field(name, "gd")),
-        **_COMMON,
-        **fields_of(opt.settings),
-    )
-    for name, opt in OPTIMIZERS.items()
-}
+OPTIMIZER_SPECS = named_models(OPTIMIZERS, "Optimizer", "gd", lambda opt: f"{opt.title}: {opt.formula}", after=_COMMON)
 OptimizerSpec: Any = tagged(OPTIMIZER_SPECS, "name", "gd")
 
 OptimizerPatch = create_model(

@@ -22,7 +22,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from app.schema_tools import MAX_SEED, Req, fields_of, literal, tag_field, tagged, title
+from app.schema_tools import MAX_SEED, Req, fields_of, literal, named_models, tagged
 from engine.datasets2d import DATASETS2D, MAX_POINTS, USER_SETTINGS
 from engine.losses import LOSSES
 from engine.network import MAX_HIDDEN_LAYERS, MAX_WIDTH, NETWORK_SETTINGS
@@ -78,30 +78,16 @@ class LinearRegressionSpec(Req):
 
 
 # ----- test surfaces: one model per engine.surfaces.SURFACES entry ------------------------------------
-SURFACE_SPECS: dict[str, Any] = {
-    name: create_model(
-        f"{title(name)}Surface",
-        __base__=Req,
-        __doc__=f"{s.title}: {s.formula}. Default start {list(s.start)} (or the run's `start`).",
-        kind=(literal("surface"), Field(description="a classic 2-D test surface over θ = (x, y)")),
-        name=(literal(name), tag_field(name, "rosenbrock")),
-        **fields_of(s.settings),
-    )
-    for name, s in SURFACES.items()
-}
+SURFACE_SPECS: dict[str, Any] = named_models(
+    SURFACES, "Surface", "rosenbrock",
+    lambda s: f"{s.title}: {s.formula}. Default start {list(s.start)} (or the run's `start`).",
+    before={"kind": (literal("surface"), Field(description="a classic 2-D test surface over θ = (x, y)"))})
 SurfaceSpec: Any = tagged(SURFACE_SPECS, "name", "rosenbrock")
 
 # ----- networks ------------------------------------------------------------------------------------------
-NET_DATA_SPECS: dict[str, Any] = {
-    name: create_model(
-        f"{title(name)}Dataset",
-        __base__=Req,
-        __doc__=f"Generated data: {g.title} ({g.task}, {g.inputs} input{'s' if g.inputs > 1 else ''}).",
-        name=(literal(name), tag_field(name, "xor")),
-        **fields_of(g.settings),
-    )
-    for name, g in DATASETS2D.items()
-}
+NET_DATA_SPECS: dict[str, Any] = named_models(
+    DATASETS2D, "Dataset", "xor",
+    lambda g: f"Generated data: {g.title} ({g.task}, {g.inputs} input{'s' if g.inputs > 1 else ''}).")
 GeneratedNetData: Any = tagged(NET_DATA_SPECS, "name", "xor")
 NetRow = Annotated[list[float], Field(min_length=2, max_length=3)]
 

@@ -71,35 +71,35 @@ export function newRacer(name, lrs, extra = {}) {
   return { ...r, ...extra };
 }
 
+// Plain steps, heavy-ball and Nesterov momentum (μ = 0.9) at one learning rate; the adaptive methods.
+const momentumSet = (lrs) => [
+  newRacer("gd", lrs),
+  newRacer("gd", lrs, { momentum: 0.9 }),
+  newRacer("gd", lrs, { momentum: 0.9, nesterov: true }),
+];
+const adaptiveSet = (lrs) => [newRacer("adagrad", lrs), newRacer("rmsprop", lrs), newRacer("adam", lrs)];
+
 /** The one-click racer sets. `lrs` = {gd, ada}: suggested rates for the problem on screen. */
 export const PRESETS = [
   {
     id: "momentum",
     title: "SGD · momentum · Nesterov",
     doc: "plain steps against heavy-ball and Nesterov momentum (μ = 0.9), one learning rate",
-    racers: (lrs) => [
-      newRacer("gd", lrs),
-      newRacer("gd", lrs, { momentum: 0.9 }),
-      newRacer("gd", lrs, { momentum: 0.9, nesterov: true }),
-    ],
+    racers: momentumSet,
   },
   {
     id: "adaptive",
     title: "AdaGrad · RMSProp · Adam",
     doc: "per-coordinate step sizes",
-    racers: (lrs) => [newRacer("adagrad", lrs), newRacer("rmsprop", lrs), newRacer("adam", lrs)],
+    racers: adaptiveSet,
   },
   {
     id: "all",
     title: "all optimisers",
     doc: "every optimiser of the registry, with its usual settings",
     racers: (lrs) => [
-      newRacer("gd", lrs),
-      newRacer("gd", lrs, { momentum: 0.9 }),
-      newRacer("gd", lrs, { momentum: 0.9, nesterov: true }),
-      newRacer("adagrad", lrs),
-      newRacer("rmsprop", lrs),
-      newRacer("adam", lrs),
+      ...momentumSet(lrs),
+      ...adaptiveSet(lrs),
       newRacer("adam", lrs, { amsgrad: true }),
       newRacer("adamw", lrs),
       newRacer("random_search", lrs),

@@ -6,6 +6,7 @@ import json
 import time
 import warnings
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import anyio
@@ -48,11 +49,13 @@ def settings() -> Settings:
 
 
 @pytest.fixture
-def make_client() -> Iterator[Callable[..., StrictClient]]:
-    """A factory of clients for apps with given settings (closed after the test)."""
+def make_client(tmp_path: Path) -> Iterator[Callable[..., StrictClient]]:
+    """A factory of clients for apps with given settings (closed after the test); saved runs go to a temporary
+    data directory, one for all the apps of the test, unless `data_dir` says otherwise."""
     opened: list[StrictClient] = []
 
     def make(**overrides: Any) -> StrictClient:
+        overrides.setdefault("data_dir", str(tmp_path))
         client = StrictClient(create_app(Settings(**overrides)))
         client.__enter__()
         opened.append(client)

@@ -13,9 +13,7 @@ from typing import Any
 
 import pytest
 
-from app.main import create_app
 from app.saved import PostgresSaved, SavedFull, SavedStore, SQLiteSaved
-from app.settings import Settings
 from tests.app.conftest import StrictClient, new_run
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -26,20 +24,9 @@ RECORD = {"kind": "linear_regression", "t": 3, "config": {"seed": 1, "start": [0
 
 
 @pytest.fixture
-def app_for(tmp_path: Path) -> Iterator[Callable[..., StrictClient]]:
+def app_for(make_client: Callable[..., StrictClient]) -> Callable[..., StrictClient]:
     """Clients of apps keeping saved runs under one temporary data directory (closed after the test)."""
-    opened: list[StrictClient] = []
-
-    def make(**overrides: Any) -> StrictClient:
-        overrides.setdefault("data_dir", str(tmp_path))
-        client = StrictClient(create_app(Settings(**overrides)))
-        client.__enter__()
-        opened.append(client)
-        return client
-
-    yield make
-    for c in opened:
-        c.__exit__(None, None, None)
+    return make_client
 
 
 def played(client: StrictClient) -> dict[str, Any]:

@@ -185,3 +185,16 @@ def shots(request: pytest.FixtureRequest) -> Path | None:
     path = Path(where)
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def d(page: Any, expr: str) -> Any:
+    """Evaluate `window.__descent.<expr>` (the page's read-only test hooks)."""
+    return page.evaluate(f"() => window.__descent.{expr}")
+
+
+def shot(page: Any, shots: Path | None, name: str, away: bool = False) -> None:
+    """Save a screenshot when $DESCENT_SCREENSHOTS is set (`away`: the pointer out of the picture first)."""
+    if shots is not None:
+        if away:
+            page.mouse.move(5, 890)
+        page.screenshot(path=str(shots / f"{name}.png"))

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import ConsoleLog, Server
+from tests.browser.conftest import ConsoleLog, Server, shot
 
 READY = "() => window.__descent && window.__descent.runId && window.__descent.socketOpen() && window.__descent.status"
 TWO_LAYER = "/?lesson=backpropagation"  # [2, 3, 1], sigmoid hidden units and output, cross-entropy
@@ -22,12 +22,6 @@ TWO_LAYER = "/?lesson=backpropagation"  # [2, 3, 1], sigmoid hidden units and ou
 def lecture(page: Any, expr: str) -> Any:
     """Evaluate `window.__descent.lecture.<expr>`."""
     return page.evaluate(f"() => window.__descent.lecture.{expr}")
-
-
-def shot(page: Any, shots: Path | None, name: str) -> None:
-    """Save a screenshot when $DESCENT_SCREENSHOTS is set."""
-    if shots is not None:
-        page.screenshot(path=str(shots / f"{name}.png"))
 
 
 def needs_networks(server: Server) -> None:

@@ -13,7 +13,7 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import ConsoleLog, Server
+from tests.browser.conftest import ConsoleLog, Server, shot
 
 READY = "() => window.__descent && window.__descent.runId && window.__descent.socketOpen() && window.__descent.status"
 
@@ -39,13 +39,6 @@ def needs_networks(server: Server) -> None:
 def lecture(page: Any, expr: str) -> Any:
     """Evaluate `window.__descent.lecture.<expr>` (the lecture's read-only test hooks)."""
     return page.evaluate(f"() => window.__descent.lecture.{expr}")
-
-
-def shot(page: Any, shots: Path | None, name: str) -> None:
-    """Save a screenshot when $DESCENT_SCREENSHOTS is set."""
-    if shots is not None:
-        page.mouse.move(5, 890)
-        page.screenshot(path=str(shots / f"{name}.png"))
 
 
 # The ids engine/lessons.py defines, in order: the parametrisation below must name them all.
@@ -111,7 +104,7 @@ def test_lesson_link_opens_in_its_state(
         page.get_by_test_id("step").click(modifiers=["Shift"])
         page.wait_for_function(f"() => window.__descent.t >= {10 * k} || window.__descent.status !== 'paused'")
     time.sleep(0.8)  # the lecture view and the slow charts catch up
-    shot(page, shots, f"lesson-{LESSON_IDS.index(lesson_id) + 1:02d}-{lesson_id}")
+    shot(page, shots, f"lesson-{LESSON_IDS.index(lesson_id) + 1:02d}-{lesson_id}", away=True)
     assert console.ours() == []
 
 

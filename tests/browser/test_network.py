@@ -12,23 +12,11 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import ConsoleLog, Server
+from tests.browser.conftest import ConsoleLog, Server, d, shot
 
 NET_READY = ("() => window.__descent && window.__descent.socketOpen() && window.__descent.net.problem()"
              " && window.__descent.net.problem().kind === 'network' && window.__descent.net.edgeCount() > 0"
              " && window.__descent.net.decision() !== null")
-
-
-def d(page: Any, expr: str) -> Any:
-    """Evaluate `window.__descent.<expr>` (the page's read-only test hooks)."""
-    return page.evaluate(f"() => window.__descent.{expr}")
-
-
-def shot(page: Any, shots: Path | None, name: str) -> None:
-    """Save a screenshot when $DESCENT_SCREENSHOTS is set."""
-    if shots is not None:
-        page.mouse.move(5, 890)
-        page.screenshot(path=str(shots / f"{name}.png"))
 
 
 def server_state(server: Server, run_id: str) -> dict[str, Any]:
@@ -85,7 +73,7 @@ def test_build_train_and_watch_the_weights_change(
     assert server_state(server, run_id)["problem"]["counts"] == {"neurons": 15, "weights": 56, "biases": 15,
                                                                  "params": 71}
     assert "hidden=6%2C4%2C4" in page.url or "hidden=6,4,4" in page.url
-    shot(page, shots, "net-1-built")
+    shot(page, shots, "net-1-built", away=True)
 
     # Before training: an edge, the decision regions, the hover text of an edge.
     edge0 = d(page, "net.edge(1, 0, 0)")
@@ -124,7 +112,7 @@ def test_build_train_and_watch_the_weights_change(
     assert acc1 == server_state(server, run_id)["test_accuracy"]
     assert acc1 >= 0.75 and acc1 > acc0
     expect(page.get_by_test_id("readout-accuracy")).to_contain_text("%")
-    shot(page, shots, "net-2-trained")
+    shot(page, shots, "net-2-trained", away=True)
 
     # The link reopens the same network.
     page.wait_for_function("() => new URLSearchParams(location.search).get('data') === 'circles'")
@@ -161,7 +149,7 @@ def test_softmax_menus_live_settings_and_back_to_lines(
     page.wait_for_function("() => window.__descent.lastStepLr === 0.1")
     assert d(page, "runId") == run_id  # live: the same run goes on
     page.wait_for_function(f"() => window.__descent.net.decision().sum !== {picture0['sum']}")
-    shot(page, shots, "net-3-spiral")
+    shot(page, shots, "net-3-spiral", away=True)
 
     page.get_by_test_id("net-act-1").select_option("relu")
     page.wait_for_function(f"() => window.__descent.runId !== '{run_id}'")

@@ -11,14 +11,9 @@ from urllib.parse import parse_qs, urlparse
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import ConsoleLog, Server
+from tests.browser.conftest import ConsoleLog, Server, d, shot
 
 READY = "() => window.__descent && window.__descent.runId && window.__descent.pathLength() >= 1"
-
-
-def d(page: Any, expr: str) -> Any:
-    """Evaluate `window.__descent.<expr>` (the page's read-only test hooks)."""
-    return page.evaluate(f"() => window.__descent.{expr}")
 
 
 def open_page(page: Any, server: Server, query: str = "") -> None:
@@ -26,12 +21,6 @@ def open_page(page: Any, server: Server, query: str = "") -> None:
     page.goto(f"{server.url}/{query}")
     page.wait_for_function(READY)
     page.wait_for_function("() => window.__descent.socketOpen() && window.__descent.box !== null")
-
-
-def shot(page: Any, shots: Path | None, name: str) -> None:
-    """Save a screenshot when $DESCENT_SCREENSHOTS is set."""
-    if shots is not None:
-        page.screenshot(path=str(shots / f"{name}.png"))
 
 
 def test_play_move_learning_rate_path_and_table_grow(

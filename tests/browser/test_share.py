@@ -16,14 +16,9 @@ from urllib.parse import parse_qs, urlparse
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import ConsoleLog, Server
+from tests.browser.conftest import ConsoleLog, Server, d, shot
 
 READY = "() => window.__descent && window.__descent.runId && window.__descent.socketOpen()"
-
-
-def d(page: Any, expr: str) -> Any:
-    """Evaluate `window.__descent.<expr>` (the page's read-only test hooks)."""
-    return page.evaluate(f"() => window.__descent.{expr}")
 
 
 def open_page(page: Any, url: str) -> None:
@@ -69,12 +64,6 @@ def download(page: Any, click: Any, tmp_path: Path) -> Path:
     out = tmp_path / dl.value.suggested_filename
     dl.value.save_as(out)
     return out
-
-
-def shot(page: Any, shots: Path | None, name: str) -> None:
-    """Save a screenshot when $DESCENT_SCREENSHOTS is set."""
-    if shots is not None:
-        page.screenshot(path=str(shots / f"{name}.png"))
 
 
 def test_replay_link_and_chart_exports(
