@@ -109,6 +109,7 @@ def gradient_flow(problem: Problem, starts: np.ndarray, box: Box, max_points: in
 
     lo, hi = box[0] / scale - 0.5, box[1] / scale + 0.5
     with np.errstate(all="ignore"):
+        J = problem.loss(Q * scale)  # (S,) a path ends rather than take a step that climbs
         for k in range(1, max_points):
             if not len(alive):
                 break
@@ -118,9 +119,11 @@ def gradient_flow(problem: Problem, starts: np.ndarray, box: Box, max_points: in
             k4 = direction(Q + h * k3)
             step = h / 6 * (k1 + 2 * k2 + 2 * k3 + k4)
             Q = Q + step
-            # Stop where the flow stalls (at a minimum the four slopes cancel) or leaves the view.
-            ok = ((step * step).sum(axis=1) > (h * 0.25) ** 2) & np.all((Q > lo) & (Q < hi), axis=1)
-            alive, Q = alive[ok], Q[ok]
+            J_new = problem.loss(Q * scale)
+            # Stop where the flow stalls (at a minimum the four slopes cancel), where a step of fixed length
+            # would overshoot the minimum and climb, or where it leaves the view.
+            ok = ((step * step).sum(axis=1) > (h * 0.25) ** 2) & (J_new <= J) & np.all((Q > lo) & (Q < hi), axis=1)
+            alive, Q, J = alive[ok], Q[ok], J_new[ok]
             out[k, alive] = Q * scale
             length[alive] += 1
     return [out[: length[i], i] for i in range(S)]
