@@ -15,14 +15,12 @@ const WORDS = {
   error: "error",
 };
 
-let shown = "";
-
 /** Show a status ("running", ...) with its message. */
 export function show(status, message) {
-  const key = `${status}|${message}`;
-  if (key === shown) return;
-  shown = key;
   const el = document.querySelector(".status");
+  const key = `${status}|${message}`;
+  if (el.dataset.shown === key) return;
+  el.dataset.shown = key;
   el.dataset.status = status;
   el.querySelector(".status-word").textContent = WORDS[status] || status;
   // The message usually starts with the status word ("converged: ‖∇J‖ ≤ 1e-6 at t = 87"): don't repeat it.
