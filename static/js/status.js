@@ -15,7 +15,14 @@ const WORDS = {
   error: "error",
 };
 
-/** Show a status ("running", ...) with its message. */
+// What the pill says when the server's message is empty: never an empty pill.
+const IDLE = {
+  ready: "at θ⁽⁰⁾, t = 0: press Play (space) or Step",
+  paused: "press Play (space) to go on, or Step",
+  running: "stepping",
+};
+
+/** Show a status ("running", ...) with its message (or, when it has none, what the status means). */
 export function show(status, message) {
   const el = document.querySelector(".status");
   const key = `${status}|${message}`;
@@ -26,6 +33,7 @@ export function show(status, message) {
   // The message usually starts with the status word ("converged: ‖∇J‖ ≤ 1e-6 at t = 87"): don't repeat it.
   let text = message || "";
   if (text.startsWith(status)) text = text.slice(status.length).replace(/^[:,]?\s*/, "");
+  if (!text) text = IDLE[status] || "";
   el.querySelector(".status-text").textContent = text;
   el.title = message || status;
 }
