@@ -36,6 +36,7 @@ export function install(app) {
     leaderRows: () => r.leaderboard()?.rowCount() ?? 0,
     leaderTexts: () => r.leaderboard()?.rowTexts() ?? [],
     socketOpen: () => app.session.isOpen(),
+    landscapeLoading: () => app.session.landscapeLoading(), // a landscape asked for and not drawn yet
     playingRate: () => app.session.throughput.shown(), // the "playing n/s" note beside the speed (null: hidden)
     // Network charts (test_network.py); before a network was shown, what the run says and nothing drawn.
     net: new Proxy({}, {

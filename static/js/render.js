@@ -50,13 +50,22 @@ export function createRender(hooks) {
   let resting3d = false; // the 3-D view rests while the lecture covers it: its WebGL redraws cost the most
   let racerKey = ""; // the racers' labels the table's menu shows
   const isClassic = () => view !== "network";
+  // A 3-D redraw cannot be interrupted: while the pointer is on the Run panel (Play / Pause, Step, Reset, the
+  // speed) it waits, so a click there is acted on at once.
+  let pointerOnRun = false;
+  const run = $("run-panel");
+  run?.addEventListener("pointerenter", () => { pointerOnRun = true; });
+  run?.addEventListener("pointerleave", () => { pointerOnRun = false; });
+  const aboutToAct = () => pointerOnRun;
 
-  // Live updates per chart, paced by what each redraw costs (the 3-D view at most 4 times a second).
+  // Live updates per chart, paced by what each redraw costs: a chart that took d ms waits factor × d before the
+  // next, so together they keep the page free for input most of each second. The 3-D view, the costliest by
+  // far (WebGL; without a GPU a redraw can take most of a second), is updated at most every 1.5 s.
   const live = [
-    paced((b) => classic.contour.update(b, S.run), { factor: 1.5 }),
-    paced((b) => classic.data.update(b, S.run), { factor: 2 }),
-    paced((b) => classic.curves.update(b, S.run, S.config.view), { factor: 2 }),
-    paced((b) => { if (!resting3d) classic.surface.update(b, S.run); }, { minMs: 250, factor: 6 }),
+    paced((b) => classic.contour.update(b, S.run), { factor: 3 }),
+    paced((b) => classic.data.update(b, S.run), { minMs: 50, factor: 4 }),
+    paced((b) => classic.curves.update(b, S.run, S.config.view), { minMs: 50, factor: 4 }),
+    paced((b) => { if (!resting3d) classic.surface.update(b, S.run); }, { minMs: 1500, factor: 8, hold: aboutToAct }),
   ];
 
   function createCharts() {

@@ -19,6 +19,8 @@ export function createSession(render, status) {
   let creating = 0; // sequence number of run creations: late answers of older ones are dropped
   let expansions = 0;
   let boxTimer = null;
+  let landSeq = 0; // landscape requests: only the newest one's answer is drawn
+  let landLoading = false;
   const throughput = createThroughput();
   const stream = socket.createStream(handlers());
 
@@ -101,11 +103,15 @@ export function createSession(render, status) {
   }
 
   async function loadLandscape(id, box) {
+    const seq = ++landSeq;
+    landLoading = true;
     try {
       const land = await socket.getLandscape(id, box);
-      if (S.run.id === id) S.setLandscape(land);
+      if (S.run.id === id && seq === landSeq) S.setLandscape(land);
     } catch (err) {
-      if (S.run.id === id) toast.error(`landscape: ${err.message}`);
+      if (S.run.id === id && seq === landSeq) toast.error(`landscape: ${err.message}`);
+    } finally {
+      if (seq === landSeq) landLoading = false;
     }
   }
 
@@ -113,6 +119,7 @@ export function createSession(render, status) {
   function onLeaveBox() {
     clearTimeout(boxTimer);
     boxTimer = setTimeout(() => {
+      boxTimer = null;
       const b = S.run.landscape?.box;
       if (!b || expansions >= MAX_EXPANSIONS || !S.run.id) return;
       expansions += 1;
@@ -153,7 +160,13 @@ export function createSession(render, status) {
         throughput.reset();
         S.resync(msg.state, msg.steps || []);
         S.setNet(msg);
-        if (startOutsideBox(S.run.landscape?.box, msg.state)) loadLandscape(S.run.id, null);
+        // A run that grew the landscape (a divergence) starts again in the run's own box, as does a start outside.
+        clearTimeout(boxTimer);
+        boxTimer = null;
+        if (expansions > 0 || startOutsideBox(S.run.landscape?.box, msg.state)) {
+          expansions = 0;
+          loadLandscape(S.run.id, null);
+        }
         render.redrawAll();
       },
       error(msg) {
@@ -177,6 +190,7 @@ export function createSession(render, status) {
 
   return {
     startRun, adoptRun, play, pause, terminal, onLeaveBox, throughput,
+    landscapeLoading: () => landLoading || boxTimer !== null,
     send: (msg) => stream.send(msg),
     isOpen: () => stream.isOpen(),
     close: () => stream.disconnect(),

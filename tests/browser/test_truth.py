@@ -114,6 +114,7 @@ def test_pause_at_top_speed_with_the_3d_view(
     page.get_by_test_id("play").click()
     agree(page, "running")
     page.wait_for_function("() => window.__descent.t > 20000", timeout=60_000)
+    page.get_by_test_id("play").hover()  # as a person reaching for Pause: the 3-D view waits meanwhile
     lag = page.evaluate("""() => new Promise((done) => {
       const t0 = performance.now();
       document.getElementById('play').click();
@@ -126,4 +127,21 @@ def test_pause_at_top_speed_with_the_3d_view(
     shot(page, shots, "truth-3-paused-top-speed")
     print(f"\nlong tasks at 5000 steps/s with 3-D: {len(tasks)}, longest {max(tasks, default=0):.0f} ms, "
           f"total {sum(tasks):.0f} ms; click on Pause to a paused pill: {lag:.0f} ms")
+    assert console.ours() == []
+
+
+def test_a_new_start_after_a_divergence_shows_the_runs_own_box(page: Any, server: Server, console: ConsoleLog) -> None:
+    """A diverging run grows the landscape to hold its path; the next run from θ⁽⁰⁾ (a preset) is drawn in the
+    run's own box again (issue 15, "Confusing": the view stayed zoomed out at ±30)."""
+    page.goto(f"{server.url}/?speed=2000&s3d=0")
+    page.wait_for_function(OPEN)
+    own = d(page, "box")
+    page.get_by_test_id("preset-big").click()
+    agree(page, "diverged")
+    page.wait_for_function(f"() => window.__descent.box.x_max - window.__descent.box.x_min > "
+                           f"{1.5 * (own['x_max'] - own['x_min'])}")
+    page.get_by_test_id("preset-right").click()
+    agree(page, "converged")
+    page.wait_for_function("() => !window.__descent.landscapeLoading()")
+    assert d(page, "box") == own
     assert console.ours() == []

@@ -8,11 +8,25 @@ import { racerStates } from "../state.js";
 import { PLOT_CONFIG, axis, baseLayout, extend, racerColour } from "./theme.js";
 
 const MAX_POINTS = 50000;
+// Plotly redraws every point of a line it extends: past CAP points a curve is drawn from every 2nd, 4th, …
+// step (a power of two, so the points drawn stay the same ones), which a chart a few hundred pixels wide
+// cannot tell apart, and an update stays cheap at any speed.
+const CAP = 3000;
+
+/** Every `stride`-th value of `a` (from the first), and its last one. */
+function every(a, stride) {
+  if (stride === 1) return a.slice();
+  const out = [];
+  for (let i = 0; i < a.length; i += stride) out.push(a[i]);
+  if ((a.length - 1) % stride !== 0 && a.length) out.push(a[a.length - 1]);
+  return out;
+}
 const PER_RACER = 2; // J, ‖∇J‖
 
 /** Create the plot in `el`. */
 export function createCurves(el) {
   let racers = 0;
+  let stride = 1; // the curves show every stride-th step
   let marks = { Jstar: null, eps: null };
   let shown = { logJ: true, logGrad: true }; // the axis types drawn
   let jRange = [Infinity, -Infinity];
@@ -102,8 +116,11 @@ export function createCurves(el) {
     if (marks.Jstar > 0) track([marks.Jstar]);
     const data = [];
     const names = racerStates().map((r) => r.optimizer?.label || r.optimizer?.name || "");
+    stride = 1;
+    while (Math.max(0, ...run.history.map((h) => h.t.length)) / stride > CAP) stride *= 2;
     for (let k = 0; k < racers; k++) {
-      const h = run.history[k] || { t: [], loss: [], grad_norm: [] };
+      const full = run.history[k] || { t: [], loss: [], grad_norm: [] };
+      const h = { t: every(full.t, stride), loss: every(full.loss, stride), grad_norm: every(full.grad_norm, stride) };
       const colour = racerColour(k);
       data.push({
         type: "scatter", mode: "lines", x: h.t.slice(), y: h.loss.slice(), xaxis: "x", yaxis: "y",
@@ -130,13 +147,25 @@ export function createCurves(el) {
     const ys = [];
     const idx = [];
     for (let k = 0; k < batch.length; k++) {
-      const h = batch[k];
+      let h = batch[k];
       if (!h || !h.t.length) continue;
+      if ((gd.data[PER_RACER * k]?.x?.length ?? 0) > 2 * CAP) {
+        reset(run, view); // drawn from every (2 × stride)-th step from now on
+        return;
+      }
+      if (stride > 1) {
+        const first = (run.history[k]?.t.length ?? h.t.length) - h.t.length; // index of h's first step
+        const keep = h.t.map((_, j) => (first + j) % stride === 0);
+        const pick = (a) => a.filter((_, j) => keep[j]);
+        h = { t: pick(h.t), loss: pick(h.loss), grad_norm: pick(h.grad_norm) };
+        if (!h.t.length) continue;
+      }
       xs.push(h.t, h.t);
       ys.push(h.loss, h.grad_norm);
       idx.push(PER_RACER * k, PER_RACER * k + 1);
     }
     const retick = batch.map((h) => !!h && track(h.loss)).some(Boolean);
+    if (!idx.length) return;
     extend(gd, { x: xs, y: ys }, idx, MAX_POINTS);
     if (retick && view.logJ) relayoutJ(view);
   }

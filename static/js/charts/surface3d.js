@@ -7,7 +7,7 @@ import { fmt, subscriptName } from "../format.js";
 import { racerStates } from "../state.js";
 import { PLOT_CONFIG, SURFACE_COLORSCALE, baseLayout, colourTransform, extend, racerColour } from "./theme.js";
 
-const MAX_SIDE = 60; // the surface mesh is at most this many points a side
+const MAX_SIDE = 100; // the surface mesh is at most this many points a side (see surfaceTrace)
 const PATH_MAX = 20000;
 const THIN = 1 / 800;
 const BASE = 2; // surface, minimum
