@@ -120,9 +120,9 @@ class Run:
         if r.spec["name"] != "random_search":
             return
         if r.spec.get("low") is None or r.spec.get("high") is None:
-            from engine.landscape import default_box
+            from engine.landscape import guess_box
 
-            low, high = default_box(self.problem, self.start[None])
+            low, high = guess_box(self.problem, self.start)
             r.spec["low"] = r.spec.get("low") or low.tolist()
             r.spec["high"] = r.spec.get("high") or high.tolist()
         for key in ("low", "high"):

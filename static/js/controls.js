@@ -1,7 +1,8 @@
 // The sidebar's run, learning-rate, optimiser, stopping, start and view controls. They read the config
 // and the run's state, and turn a person's input into intents (callbacks given by main.js).
 
-import { fmt, logScale, parseNumber, plain, roundSig } from "./format.js";
+import { fmt, logScale, plain, roundSig } from "./format.js";
+import { SEED_MAX, START_MAX, checked, mark } from "./checks.js";
 
 const LR = { lo: 1e-4, hi: 10 }; // the slider's range (the number box takes any allowed value)
 const SPEED = { lo: 1, hi: 5000 };
@@ -11,7 +12,8 @@ const $ = (id) => document.getElementById(id);
 
 /** Wire the controls → {sync(config), showState(state)}. `intents`: play, pause, step(n), reset, setLr(v), setSpeed(v), setOptimizer(name),
  * setBatch(b), setStop(changes), setStart([a, b]), setSeed(s), setView(changes), preset(lr), copyLink. */
-export function createControls(registry, intents) {
+export function createControls(registry, intents, limits = {}) {
+  let examples = null; // N: the examples a mini-batch is drawn from (null: not known yet, or no data)
   let lrMax = 1e4;
   let presets = null; // {small, right, big}
   const select = $("optimizer");
@@ -38,17 +40,12 @@ export function createControls(registry, intents) {
   $("lr-slider").addEventListener("input", () => {
     const v = roundSig(logScale.toValue($("lr-slider").value / SLIDER_STEPS, LR.lo, LR.hi), 3);
     $("lr-input").value = plain(v, 3);
-    $("lr-input").classList.remove("invalid");
+    mark($("lr-input"), null);
     intents.setLr(v);
   });
   $("lr-input").addEventListener("change", () => {
-    const v = parseNumber($("lr-input").value);
-    if (v === null || Number.isNaN(v) || v <= 0 || v > lrMax) {
-      $("lr-input").classList.add("invalid");
-      intents.error(`learning rate: a number in (0, ${fmt(lrMax)}]`);
-      return;
-    }
-    $("lr-input").classList.remove("invalid");
+    const v = checked($("lr-input"), { name: "learning rate γ", min: 0, openMin: true, max: lrMax });
+    if (v === undefined) return;
     $("lr-slider").value = String(Math.round(logScale.toPos(v, LR.lo, LR.hi) * SLIDER_STEPS));
     intents.setLr(v);
   });
@@ -71,15 +68,12 @@ export function createControls(registry, intents) {
     ["stop-max", "max_steps", true],
   ];
   for (const [id, key, int] of stopFields) {
+    const rule = int ? { name: "max steps", int: true, min: 1, max: limits.max_run_steps ?? 1e6 }
+      : { name: $(id).getAttribute("aria-label").split(",")[0], min: 0 };
     const apply = () => {
       const on = $(`${id}-on`).checked;
-      const v = parseNumber($(id).value);
-      if (on && (v === null || Number.isNaN(v) || v < 0 || (int && !Number.isInteger(v)))) {
-        $(id).classList.add("invalid");
-        intents.error(`${$(id).getAttribute("aria-label")}: ${int ? "a whole number" : "a number"} ≥ 0`);
-        return;
-      }
-      $(id).classList.remove("invalid");
+      const v = on ? checked($(id), rule) : mark($(id), null) && null;
+      if (on && v === undefined) return;
       $(id).disabled = !on;
       intents.setStop({ [key]: on ? v : null });
     };
@@ -90,23 +84,14 @@ export function createControls(registry, intents) {
   const startInputs = [$("start-1"), $("start-2")];
   for (const input of startInputs) {
     input.addEventListener("change", () => {
-      const p = startInputs.map((i) => parseNumber(i.value));
-      if (p.some((v) => v === null || Number.isNaN(v))) {
-        input.classList.add("invalid");
-        intents.error("start θ⁽⁰⁾: two numbers");
-        return;
-      }
-      startInputs.forEach((i) => i.classList.remove("invalid"));
+      const p = startInputs.map((i, k) => checked(i, { name: `θ${"₁₂"[k]}⁽⁰⁾`, min: -START_MAX, max: START_MAX }));
+      if (p.some((v) => v === undefined)) return;
       intents.setStart(p);
     });
   }
   $("run-seed").addEventListener("change", () => {
-    const v = parseNumber($("run-seed").value);
-    if (v === null || !Number.isInteger(v) || v < 0) {
-      intents.error("run seed: a whole number ≥ 0");
-      return;
-    }
-    intents.setSeed(v);
+    const v = checked($("run-seed"), { name: "run seed", int: true, min: 0, max: SEED_MAX });
+    if (v !== undefined) intents.setSeed(v);
   });
 
   const toggles = [["show-arrows", "arrows"], ["show-flow", "flow"], ["log-j", "logJ"], ["log-grad", "logGrad"],
@@ -115,25 +100,37 @@ export function createControls(registry, intents) {
 
   $("copy-link").addEventListener("click", () => intents.copyLink());
 
+  // The random-guessing box: four numbers, each checked, and low < high on each axis.
+  const boxInputs = [...document.querySelectorAll("#guess-box [data-box]")];
+  const boxError = document.querySelector('[data-testid="box-error"]');
+  for (const input of boxInputs) {
+    input.addEventListener("change", () => {
+      const v = boxInputs.map((i) => checked(i, { name: i.getAttribute("aria-label"), min: -START_MAX, max: START_MAX }));
+      if (v.some((x) => x === undefined)) return;
+      const low = [v[0], v[2]];
+      const high = [v[1], v[3]];
+      const bad = [0, 1].filter((k) => !(low[k] < high[k]));
+      boxError.hidden = !bad.length;
+      boxError.textContent = bad.length ? `θ${"₁₂"[bad[0]]}: "from" must be less than "to"` : "";
+      for (const k of [0, 1]) [boxInputs[2 * k], boxInputs[2 * k + 1]].forEach((i) => i.classList.toggle("invalid", bad.includes(k)));
+      if (!bad.length) intents.setBox({ low, high });
+    });
+  }
+
   function onBatch() {
     const choice = document.querySelector('input[name="batch"]:checked').value;
     if (choice === "full") intents.setBatch(null);
     else if (choice === "1") intents.setBatch(1);
     else {
-      const k = parseNumber($("batch-k").value);
-      if (!Number.isInteger(k) || k < 1) {
-        $("batch-k").classList.add("invalid");
-        intents.error("batch size k: a whole number ≥ 1");
-        return;
-      }
-      $("batch-k").classList.remove("invalid");
-      intents.setBatch(k);
+      const k = checked($("batch-k"), { name: "mini-batch size k", int: true, min: 1, max: examples ?? Infinity });
+      if (k !== undefined) intents.setBatch(k);
     }
   }
 
   /** Show the config in the controls (on load and after changes made elsewhere, e.g. a click). */
   function sync(config) {
     const r = config.racers[0];
+    $("guess-box").hidden = r.name !== "random_search";
     const active = document.activeElement;
     $("speed").value = String(Math.round(logScale.toPos(config.speed, SPEED.lo, SPEED.hi) * SLIDER_STEPS));
     $("speed-out").textContent = `${config.speed} step${config.speed === 1 ? "" : "s"}/s`;
@@ -188,6 +185,16 @@ export function createControls(registry, intents) {
   /** Show what depends on the run's state: start θ⁽⁰⁾, the presets and their hint, the play button (the status). */
   function showState(state) {
     if (!state) return;
+    const p0 = state.problem || {};
+    examples = p0.n_train ?? p0.n ?? null;
+    const o = (state.racers?.[0] || state).optimizer;
+    if (o?.name === "random_search" && o.low && o.high) {
+      const inputs = [...document.querySelectorAll("#guess-box [data-box]")];
+      for (const i of inputs) {
+        const v = (i.dataset.box === "low" ? o.low : o.high)[Number(i.dataset.i)];
+        if (document.activeElement !== i && !i.classList.contains("invalid")) i.value = plain(v, 4);
+      }
+    }
     const playing = state.status === "running"; // the server's word
     const s = state.start;
     if (s) {

@@ -68,6 +68,12 @@ export function createIntents(app) {
       sync();
       send({ type: "set", optimizer: { batch_size } });
     },
+    /** The random-guessing box {low, high}: the next guesses are drawn from it. */
+    setBox(box) {
+      S.setRacer(0, box);
+      send({ type: "set", optimizer: box });
+      render.schedule(); // the dashed box moves on the plot
+    },
     setStop(changes) {
       S.setConfig({ stop: changes });
       send({ type: "set", stop: changes });

@@ -115,7 +115,7 @@ function boot() {
   lecture.readLink(registry); // a lesson link: its preset becomes the config
   S.setConfig(sanitized(S.config, registry));
   S.writeUrlNow();
-  app.controls = createControls(registry, app.intents);
+  app.controls = createControls(registry, app.intents, limits);
   app.controls.sync(S.config);
   app.kinds = createKinds({ ...app, retuneRacers: made.retuneRacers, syncControls: () => app.controls.sync(S.config) });
   app.kinds.mount();

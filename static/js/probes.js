@@ -27,6 +27,7 @@ export function install(app) {
     pathLength: (k = 0) => contour()?.pathLength(k) ?? 0,
     guessCount: (k = 0) => contour()?.guessCount(k) ?? 0,
     arrowCount: () => contour()?.arrowCount() ?? 0,
+    guessBoxes: () => contour()?.guessBoxes() ?? [],
     stepArrowCount: () => contour()?.stepArrowCount() ?? 0,
     surfacePathLength: (k = 0) => r.surface()?.pathLength(k) ?? 0,
     surfaceStep: () => r.surface()?.drawnStep() ?? -1,

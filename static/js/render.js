@@ -99,6 +99,7 @@ export function createRender(hooks) {
       }
     }
     showRace(true);
+    if (isClassic()) classic?.contour.syncBoxes();
     hooks.onDrawn?.(S.run.state);
   }
 

@@ -17,7 +17,7 @@ const WORDS = {
 
 // What the pill says when the server's message is empty: never an empty pill.
 const IDLE = {
-  ready: "at θ⁽⁰⁾, t = 0: press Play (space) or Step",
+  ready: "press Play (space) or Step",
   paused: "press Play (space) to go on, or Step",
   running: "stepping",
 };

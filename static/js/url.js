@@ -3,6 +3,7 @@
 
 import { racerFromText, racerToText } from "./racers.js";
 import { DEFAULTS, MAX_CSV_IN_URL } from "./defaults.js";
+import { SEED_MAX, START_MAX } from "./checks.js";
 
 const DATA_KEYS = { n: "n", slope: "slope", intercept: "intercept", noise: "noise", x_min: "xmin", x_max: "xmax",
   seed: "dseed" };
@@ -81,10 +82,10 @@ export function fromQuery(search, codecs) {
     if (q.has(key) && v !== undefined) c.stop[k] = v;
   }
   const seed = numOrNull(q.get("seed"));
-  if (seed !== undefined && seed !== null) c.seed = seed;
+  if (Number.isInteger(seed) && seed >= 0 && seed <= SEED_MAX) c.seed = seed;
   if (q.has("start")) {
     const p = q.get("start").split(",").map(Number);
-    if (p.length === 2 && p.every(Number.isFinite)) c.start = p;
+    if (p.length === 2 && p.every((v) => Number.isFinite(v) && Math.abs(v) <= START_MAX)) c.start = p;
   }
   const speed = numOrNull(q.get("speed"));
   if (speed) c.speed = speed;

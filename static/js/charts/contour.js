@@ -10,12 +10,12 @@
 /* global Plotly */
 
 import { fmt } from "../format.js";
-import { racerStates } from "../state.js";
+import { config, racerStates } from "../state.js";
 import { KINDS, POINTS, countDrawn, createArrows, traces as arrowTraces } from "./arrows.js";
 import { arrowsTrace, catcherTrace, contourTrace, flowTrace, minimumTrace, startTrace } from "./landscape.js";
 import { PLOT_CONFIG, extend, racerColour } from "./theme.js";
 import {
-  backLayout as backOf, frontLayout as frontOf, guessesOf, interpolate, paramLabels, racerTraces,
+  backLayout as backOf, frontLayout as frontOf, guessBoxes, guessesOf, interpolate, paramLabels, racerTraces,
 } from "./contour_traces.js";
 
 const PATH_MAX = 20000; // points kept per drawn path
@@ -51,6 +51,20 @@ export function createContour(el, hooks, { stepArrows = true } = {}) {
   let syncing = false;
   let generation = -1; // the run drawn: a new run starts with the whole view
   let backCache = null; // {land, key} of what the back layer shows
+  let boxKey = ""; // the guess boxes drawn
+  // The racers' guess boxes: the page's own setting where it has one (just typed), else the server's.
+  const boxes = () => guessBoxes(racerStates().map((r, k) => {
+    const mine = config.racers[k];
+    return mine?.low && mine?.high ? { optimizer: { ...r.optimizer, low: mine.low, high: mine.high } } : r;
+  }));
+  /** Redraw the guess boxes when they changed (cheap to call every frame). */
+  function syncBoxes() {
+    const b = boxes();
+    const key = JSON.stringify(b);
+    if (key === boxKey || !front.layout) return;
+    boxKey = key;
+    Plotly.relayout(front, { shapes: b });
+  }
   const arrowTrace = (k, j) => BASE + PER_RACER * racers + KINDS.length * k + j;
   const backLayout = () => backOf(labels, view);
   const frontLayout = (uirevision) => frontOf(uirevision, view);
@@ -98,7 +112,8 @@ export function createContour(el, hooks, { stepArrows = true } = {}) {
     for (let k = 0; k < racers; k++) {
       arrowTraces(racerColour(k)).forEach((tr, j) => data.push({ ...tr, ...(arrowsNow[k]?.[j] || {}) }));
     }
-    Plotly.react(front, data, frontLayout(run.generation), PLOT_CONFIG);
+    boxKey = JSON.stringify(boxes());
+    Plotly.react(front, data, frontOf(run.generation, view, boxes()), PLOT_CONFIG);
   }
 
   /** Show or hide the arrows and the flow paths. */
@@ -251,7 +266,9 @@ export function createContour(el, hooks, { stepArrows = true } = {}) {
     },
     /** The θ box the landscape was computed over. */
     box: () => (box ? { ...box } : null),
+    /** The guess boxes drawn: [[x0, x1, y0, y1], ...]. */
+    guessBoxes: () => (front.layout?.shapes || []).filter((sh) => sh.type === "rect").map((sh) => [sh.x0, sh.x1, sh.y0, sh.y1]),
   };
 
-  return { reset, update, setView, setArrows: (on) => arrows.setEnabled(on), probes };
+  return { reset, update, setView, syncBoxes, setArrows: (on) => arrows.setEnabled(on), probes };
 }

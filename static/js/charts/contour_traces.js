@@ -18,7 +18,7 @@ export function backLayout(labels, view) {
 }
 
 /** The front layer: no axes of its own, the same plot area, the mouse. */
-export function frontLayout(uirevision, view) {
+export function frontLayout(uirevision, view, shapes = []) {
   const ax = (range) => ({
     range: [...range], automargin: false, showticklabels: false, showgrid: false, zeroline: false,
     showline: false, ticks: "",
@@ -30,6 +30,7 @@ export function frontLayout(uirevision, view) {
     yaxis: ax(view.y),
     plot_bgcolor: "rgba(0,0,0,0)",
     dragmode: "zoom",
+    shapes,
   });
 }
 
@@ -96,4 +97,16 @@ export function interpolate(surface, a, b) {
   const z11 = z[j + 1][i + 1];
   if ([z00, z10, z01, z11].some((q) => q === null)) return null;
   return (1 - u) * (1 - v) * z00 + u * (1 - v) * z10 + (1 - u) * v * z01 + u * v * z11;
+}
+
+/** The boxes random-guessing racers draw from, as dashed rectangles in their colours. */
+export function guessBoxes(states) {
+  return states.flatMap((r, k) => {
+    const o = r.optimizer;
+    if (o?.name !== "random_search" || !o.low || !o.high) return [];
+    return [{
+      type: "rect", xref: "x", yref: "y", x0: o.low[0], x1: o.high[0], y0: o.low[1], y1: o.high[1], layer: "below",
+      line: { color: racerColour(k), width: 1.5, dash: "dash" }, fillcolor: "rgba(0,0,0,0)",
+    }];
+  });
 }

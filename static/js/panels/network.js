@@ -3,7 +3,7 @@
 // initialisation) and the lecture's counts, shown as the network changes. Any change here starts a
 // fresh run (the optimiser's settings, in their own panels, stay live).
 //
-// Same shape as every panel: {kind, title, mount(el, hooks, limits), sync(config)}; `codec` tells
+// Same shape as every panel: {kind, title, create(el, hooks, limits) → {sync(config)}}; `codec` tells
 // state.js how this kind's set-up goes into a run and into the URL (panels/index.js registers it).
 
 import { parseNumber } from "../format.js";
