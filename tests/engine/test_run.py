@@ -136,11 +136,17 @@ def test_random_search_keeps_the_best_and_records_every_guess() -> None:
     assert run.state()["loss"] == best
 
 
-def test_random_search_box_defaults_to_the_view_box() -> None:
-    run = make(optimizer={"name": "random_search"})
-    spec = run.racers[0].spec
-    star = run.problem.minima()[0]
-    assert all(lo < s < hi for lo, s, hi in zip(spec["low"], star, spec["high"], strict=True))
+def test_random_search_box_does_not_know_the_minimum() -> None:
+    """The default box is around θ⁽⁰⁾, the same whatever the data (and so wherever θ* lies)."""
+    boxes = []
+    for slope, intercept in [(3, 2), (-7, 9)]:
+        run = build_run({"optimizer": {"name": "random_search"}, "problem": {"kind": "linear_regression", "data": {
+            "n": 50, "slope": slope, "intercept": intercept, "noise": 0.1, "x_min": 0, "x_max": 1, "seed": 0}},
+            "start": [1.0, -1.0]})
+        spec = run.racers[0].spec
+        boxes.append((spec["low"], spec["high"]))
+    assert boxes[0] == boxes[1] == ([-3.0, -5.0], [5.0, 3.0])
+    assert boxes[1][1][0] < 9  # the second run's θ* = (9, −7) lies outside its box: the box is not built around it
 
 
 @pytest.mark.parametrize("opt", [{"name": "gd", "lr": 0.1}, {"name": "gd", "lr": 0.05, "batch_size": 3},

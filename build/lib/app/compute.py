@@ -1,0 +1,64 @@
+"""Engine computations for a request: in a worker thread, under the run's lock, with errors naming the field.
+
+Lecture views (backprop tables, loss slices, loss comparisons, one update explained, hidden-unit grids) can take
+100+ ms on a big network, so they run in a worker thread and are encoded there too; the event loop stays
+free. The engine's network keeps forward/backward buffers that are not thread-safe (the training network's
+against `run.step`, the inspection network's against other tables and hidden grids), and these views read the
+run's weights and trajectory, so each one holds the run's lock (`Player.lock`, the one stepping takes) for
+its whole computation: the play loop and REST steps of that run wait for it (other runs do not). The query
+bounds keep the wait short (see app/routes/lecture.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import Response
+from starlette.concurrency import run_in_threadpool
+
+from app.errors import RequestError, dumps_bytes
+from app.store import Entry
+from engine.network import NetworkProblem
+from engine.run import Run
+from engine.settings import SettingsError
+
+
+def query_error(exc: SettingsError) -> RequestError:
+    """An engine error about a query parameter -> a 422 naming ("query", field)."""
+    text = str(exc)
+    message = text[len(exc.field) + 2:] if text.startswith(exc.field + ": ") else text
+    return RequestError(("query", *exc.field.split(".")), message)
+
+
+def json_bytes(fn: Callable[[], Any]) -> bytes:
+    """fn()'s result as strict JSON; an engine SettingsError names its query parameter."""
+    try:
+        return dumps_bytes(fn())
+    except SettingsError as exc:
+        raise query_error(exc) from None
+
+
+async def json_off_loop(fn: Callable[[], Any], entry: Entry | None = None) -> Response:
+    """fn() computed and encoded in a worker thread (holding `entry`'s run lock when given), as a JSON response."""
+    if entry is None:
+        body = await run_in_threadpool(json_bytes, fn)
+    else:
+        async with entry.player.lock:
+            body = await run_in_threadpool(json_bytes, fn)
+    return Response(body, media_type="application/json")
+
+
+def network_of(entry: Entry, what: str) -> NetworkProblem:
+    """The run's network problem; 409 saying what needs one otherwise."""
+    problem = entry.run.problem
+    if not isinstance(problem, NetworkProblem):
+        raise RequestError((), f"{what} needs a network run; this run's problem is a {problem.kind}", status_code=409)
+    return problem
+
+
+def check_racer(run: Run, racer: int) -> int:
+    """`racer` if the run has it; a 422 naming the query parameter otherwise."""
+    if not 0 <= racer < len(run.racers):
+        raise RequestError(("query", "racer"), f"no racer {racer} (this run has {len(run.racers)})")
+    return racer

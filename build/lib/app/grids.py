@@ -1,0 +1,102 @@
+"""Keeping a network run's decision and hidden-unit grids fresh for its watchers, within a time budget.
+
+One task per watched network run: when racer 0's weights have moved and a watcher may take a new grid (its
+grid_hz and frame rate allow), it computes the stale grids once for every watcher (app/netview.py), in a
+worker thread, holding the run's lock, so the weights hold still and the engine's inspection network (which
+hidden-unit grids and backprop tables share) has one user at a time. After a computation that took c seconds
+it waits at least 4c before the next, so grid work stays under GRID_SHARE (20 %) of wall time whatever the
+network's size; each client also caps its own grid rate (grid_hz, 5 a second by default).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Set as AbstractSet
+from typing import TYPE_CHECKING
+
+from starlette.concurrency import run_in_threadpool
+
+from app.netview import GRID_SHARE, NetView
+
+if TYPE_CHECKING:
+    from app.client import Client
+    from app.player import Player
+
+log = logging.getLogger(__name__)
+
+
+class GridKeeper:
+    """The grid task of one network run: computes stale grids when a watcher may take them, within budget."""
+
+    def __init__(self, player: Player, net: NetView):
+        self.player = player
+        self.net = net
+        self.task: asyncio.Task[None] | None = None
+        self.wake = asyncio.Event()
+        self.free_at = 0.0  # monotonic time before which no new grid is computed (the time budget)
+
+    def poke(self) -> None:
+        """Something changed (weights, watchers, subscriptions): look again."""
+        self.wake.set()
+
+    def start(self) -> None:
+        """Run the task while anybody watches (it ends by itself when nobody does)."""
+        if self.player.clients and (self.task is None or self.task.done()):
+            self.task = asyncio.create_task(self._loop(), name=f"grids {self.player.id[:8]}")
+
+    def stop(self) -> None:
+        """Cancel the task (the run is closing)."""
+        if self.task is not None:
+            self.task.cancel()
+            self.task = None
+
+    @staticmethod
+    def wanted(clients: list[Client]) -> tuple[AbstractSet[int], bool]:
+        """The grid sizes these clients want, and whether any wants the hidden units."""
+        return {c.grid_n for c in clients if c.want_grid}, any(c.want_hidden for c in clients)
+
+    async def compute(self, clients: list[Client]) -> bool:
+        """Compute the grids these clients want that are older than the weights (call it holding the run's lock);
+        False when there were none."""
+        sizes, hidden = self.net.stale(*self.wanted(clients))
+        if not sizes and not hidden:
+            return False
+        keep = set(self.wanted(self.player.clients)[0]) | {c.grid_n for c in clients if c.want_grid}
+        cost = await run_in_threadpool(self.net.compute, sizes, hidden, keep)
+        self.free_at = time.monotonic() + cost * (1.0 / GRID_SHARE - 1.0)
+        return True
+
+    def due(self) -> float | None:
+        """When the first watcher that wants a grid older than the weights may take a new one (None: nobody)."""
+        clients = self.player.clients
+        sizes, hidden = self.net.stale(*self.wanted(clients))
+        # A client takes grids with its frames: not before its grid rate, nor before its frame rate allows.
+        times = [max(c.next_grid, c.next_frame) for c in clients
+                 if (c.want_grid and c.grid_n in sizes) or (c.want_hidden and hidden)]
+        return min(times) if times else None
+
+    async def _loop(self) -> None:
+        while True:
+            await self.wake.wait()
+            self.wake.clear()
+            if not self.player.clients:
+                break
+            due = self.due()
+            if due is None:
+                continue
+            wait = max(due, self.free_at) - time.monotonic()
+            if wait > 0:
+                await asyncio.sleep(wait)
+            try:
+                async with self.player.lock:
+                    computed = await self.compute(self.player.clients)
+            except Exception:  # a bug in the engine: no grids for a while, rather than no grids at all
+                log.exception("grids of run %s failed", self.player.id[:8])
+                await asyncio.sleep(1.0)
+                computed = False
+            if computed:
+                for c in self.player.clients:
+                    c.wake.set()  # its sender sends the grid now, or when its grid_hz allows
+            self.wake.set()  # look again: the weights may have moved meanwhile

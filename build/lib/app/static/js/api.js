@@ -1,0 +1,122 @@
+// The REST calls of the page. Only socket.js imports this module: it is the page's one door to the server.
+
+/** An error from the server, carrying its status and the message that names the bad field. */
+export class ApiError extends Error {
+  constructor(status, message) {
+    super(message);
+    this.status = status;
+  }
+}
+
+function messageOf(body, status) {
+  if (!body) return `HTTP ${status}`;
+  if (typeof body.detail === "string") return body.detail;
+  if (Array.isArray(body.detail)) {
+    // FastAPI validation errors: [{loc: [...], msg}, ...]
+    return body.detail.map((d) => {
+      const field = (d.loc || []).filter((p) => p !== "body").join(".");
+      return !field || String(d.msg).startsWith(field) ? d.msg : `${field}: ${d.msg}`;
+    }).join("; ");
+  }
+  if (body.message) return body.message;
+  return `HTTP ${status}`;
+}
+
+const TOKEN_KEY = "descent-api-token";
+
+/** The API token of a server started with one (given once as ?token=…, kept for the tab's session). */
+export function token() {
+  try {
+    return window.sessionStorage.getItem(TOKEN_KEY);
+  } catch {
+    return null;
+  }
+}
+
+/** Keep the token for this tab (the page then drops it from the address bar, so links never carry it). */
+export function rememberToken(value) {
+  try {
+    window.sessionStorage.setItem(TOKEN_KEY, value);
+  } catch {
+    /* storage is off: the token lasts for this page only */
+  }
+}
+
+async function request(method, path, body, extra = {}) {
+  const init = { method, headers: { Accept: "application/json" }, ...extra };
+  const t = token();
+  if (t) init.headers.Authorization = `Bearer ${t}`;
+  if (body !== undefined) {
+    init.headers["Content-Type"] = "application/json";
+    init.body = JSON.stringify(body);
+  }
+  const res = await fetch(path, init);
+  const text = await res.text();
+  let json = null;
+  try {
+    json = text ? JSON.parse(text) : null;
+  } catch {
+    json = null;
+  }
+  if (!res.ok) throw new ApiError(res.status, messageOf(json, res.status));
+  return json;
+}
+
+function query(params) {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== null) q.set(k, String(v));
+  const s = q.toString();
+  return s ? `?${s}` : "";
+}
+
+export const createRun = (spec) => request("POST", "/api/runs", spec);
+export const getRun = (id) => request("GET", `/api/runs/${id}`);
+export const deleteRun = (id, extra) => request("DELETE", `/api/runs/${id}`, undefined, extra);
+export const getData = (id) => request("GET", `/api/runs/${id}/data`);
+export const getSurface = (id, n, box) => request("GET", `/api/runs/${id}/surface${query({ n, ...box })}`);
+export const getField = (id, n, box) => request("GET", `/api/runs/${id}/field${query({ n, ...box })}`);
+export const getFlow = (id, perSide, box) =>
+  request("GET", `/api/runs/${id}/flow${query({ per_side: perSide, ...box })}`);
+// Networks: the weights, the model's output over the input plane (or at given points), the hidden units.
+export const getNetwork = (id) => request("GET", `/api/runs/${id}/network`);
+export const getPredict = (id, n) => request("GET", `/api/runs/${id}/predict${query({ n })}`);
+export const postPredict = (id, points) => request("POST", `/api/runs/${id}/predict`, { points });
+export const getHidden = (id, n) => request("GET", `/api/runs/${id}/hidden${query({ n })}`);
+// The lecture (issue 5): backprop table, cross-entropy vs quadratic, loss-landscape slices, one update explained.
+export const getBackprop = (id, params) => request("GET", `/api/runs/${id}/backprop${query(params)}`);
+/** Run `id`'s network, or the small default network when id is null. */
+export const getLossCompare = (id, params) =>
+  request("GET", `${id ? `/api/runs/${id}` : "/api"}/loss-compare${query(params)}`);
+export const getSlice = (id, params) => request("GET", `/api/runs/${id}/slice${query(params)}`);
+export const getLine = (id, params) => request("GET", `/api/runs/${id}/line${query(params)}`);
+export const getExplain = (id, params) => request("GET", `/api/runs/${id}/explain${query(params)}`);
+export const getLessons = () => request("GET", "/api/lessons");
+export const historyUrl = (id, format = "csv") =>
+  `/api/runs/${id}/history${query({ format, token: token() || undefined })}`;
+
+// ----- saved runs, export and import (saved.js, export.js, replay.js) ---------------------------------------
+
+/** The body of an answer as text (CSV, or JSON kept byte for byte for a download). */
+async function requestText(path) {
+  const headers = {};
+  const t = token();
+  if (t) headers.Authorization = `Bearer ${t}`;
+  const res = await fetch(path, { headers });
+  const text = await res.text();
+  if (!res.ok) {
+    let json = null;
+    try { json = JSON.parse(text); } catch { json = null; }
+    throw new ApiError(res.status, messageOf(json, res.status));
+  }
+  return text;
+}
+
+export const saveRun = (id, name) => request("POST", `/api/runs/${id}/save`, { name });
+export const listSaved = () => request("GET", "/api/saved");
+export const getSaved = (sid) => request("GET", `/api/saved/${encodeURIComponent(sid)}`);
+export const openSaved = (sid) => request("POST", `/api/saved/${encodeURIComponent(sid)}/open`);
+export const deleteSaved = (sid) => request("DELETE", `/api/saved/${encodeURIComponent(sid)}`);
+export const getRunConfig = (id) => request("GET", `/api/runs/${id}/config`);
+export const importRun = (doc) => request("POST", "/api/runs/import", doc);
+export const exportText = (id) => requestText(`/api/runs/${id}/export`);
+export const historyText = (id, format = "csv") => requestText(`/api/runs/${id}/history${query({ format })}`);

@@ -1,0 +1,109 @@
+// The settings panel of the linear-regression problem: generated data y = θ1 + θ2·x + noise, or a CSV
+// upload (header x,y) read in the browser and sent as text. Any change here starts a fresh run.
+//
+// Every problem kind has a panel with the same shape: {kind, title, mount(el, hooks), sync(config)}.
+
+import { parseNumber } from "../format.js";
+
+export const kind = "linear_regression";
+export const label = "regression line"; // in the problem-kind switch
+export const title = "Data";
+
+const FIELDS = [
+  { key: "n", label: "N points", int: true, min: 2, title: "number of examples (x⁽ⁱ⁾, y⁽ⁱ⁾)" },
+  { key: "noise", label: "noise σ", min: 0, title: "standard deviation of the Gaussian noise on y" },
+  { key: "intercept", label: "true θ₁", title: "intercept of the line the data is drawn from" },
+  { key: "slope", label: "true θ₂", title: "slope of the line the data is drawn from" },
+  { key: "x_min", label: "x from", title: "x is drawn uniformly from [x from, x to]" },
+  { key: "x_max", label: "x to", title: "x is drawn uniformly from [x from, x to]" },
+  { key: "seed", label: "data seed", int: true, min: 0, title: "same seed, same points" },
+];
+
+let root = null;
+let hooks = {};
+let maxPoints = 100000;
+let fileName = null;
+
+/** Build the panel inside `el`. hooks: onData(dataChanges), onCsv(text), onClearCsv(), onError(msg);
+ * limits: the server's (max_points). */
+export function mount(el, h, limits = {}) {
+  root = el;
+  hooks = h;
+  if (limits.max_points) maxPoints = limits.max_points;
+  el.innerHTML = `
+    <p class="hint model">y = θ₁ + θ₂·x + noise, &nbsp;J(θ) = 1/N Σ (y⁽ⁱ⁾ − θᵀx⁽ⁱ⁾)²</p>
+    <div class="grid-2 data-fields">
+      ${FIELDS.map((f) => `
+        <label class="field" title="${f.title}">
+          <span class="field-label">${f.label}</span>
+          <input type="text" inputmode="decimal" class="num" data-data="${f.key}" spellcheck="false"
+                 data-testid="data-${f.key}">
+        </label>`).join("")}
+    </div>
+    <div class="csv-row">
+      <label class="btn btn-small file-button">
+        <input type="file" accept=".csv,text/csv,text/plain" data-testid="csv-file" hidden>
+        Upload CSV…
+      </label>
+      <span class="csv-status hint" data-csv-status>columns x,y with a header</span>
+      <button type="button" class="link-button" data-csv-clear hidden>use generated</button>
+    </div>`;
+  for (const input of el.querySelectorAll("[data-data]")) {
+    input.addEventListener("change", () => onField(input));
+  }
+  el.querySelector('input[type="file"]').addEventListener("change", onFile);
+  el.querySelector("[data-csv-clear]").addEventListener("click", () => {
+    fileName = null;
+    hooks.onClearCsv?.();
+  });
+}
+
+function onField(input) {
+  const f = FIELDS.find((x) => x.key === input.dataset.data);
+  const v = parseNumber(input.value);
+  const max = f.key === "n" ? maxPoints : undefined;
+  if (v === null || Number.isNaN(v) || (f.int && !Number.isInteger(v)) || (f.min !== undefined && v < f.min)
+      || (max !== undefined && v > max)) {
+    input.classList.add("invalid");
+    let range = f.min !== undefined ? ` ≥ ${f.min}` : "";
+    if (max !== undefined) range = ` from ${f.min} to ${max.toLocaleString("en")}`;
+    hooks.onError?.(`${f.label}: ${f.int ? "a whole number" : "a number"}${range}`);
+    return;
+  }
+  input.classList.remove("invalid");
+  hooks.onData?.({ [f.key]: v });
+}
+
+async function onFile(ev) {
+  const file = ev.target.files && ev.target.files[0];
+  ev.target.value = ""; // choosing the same file again fires change again
+  if (!file) return;
+  if (file.size > 8 * 1024 * 1024) {
+    hooks.onError?.(`${file.name} is larger than 8 MB`);
+    return;
+  }
+  const text = await file.text();
+  const header = text.split(/\r?\n/, 1)[0].replace(/^\uFEFF/, "").trim().toLowerCase().replace(/\s/g, "");
+  if (header !== "x,y") {
+    hooks.onError?.(`${file.name}: the first line must be the header x,y (got "${header.slice(0, 40)}")`);
+    return;
+  }
+  fileName = file.name;
+  hooks.onCsv?.(text);
+}
+
+/** Show the config's values. */
+export function sync(config) {
+  if (!root) return;
+  const usingCsv = config.csv !== null;
+  for (const input of root.querySelectorAll("[data-data]")) {
+    if (document.activeElement !== input) input.value = String(config.data[input.dataset.data]);
+    input.disabled = usingCsv;
+    input.classList.remove("invalid");
+  }
+  const status = root.querySelector("[data-csv-status]");
+  const rows = usingCsv ? config.csv.trim().split(/\r?\n/).length - 1 : 0;
+  status.textContent = usingCsv ? `${fileName || "uploaded CSV"} · ${rows} points` : "columns x,y with a header";
+  status.classList.toggle("active", usingCsv);
+  root.querySelector("[data-csv-clear]").hidden = !usingCsv;
+}

@@ -1,0 +1,60 @@
+// The status line (status word coloured by status, the reason in words) and the live readout of t, J,
+// ‖∇J‖ and γ in the top bar.
+
+import { fmt } from "./format.js";
+
+const WORDS = {
+  connecting: "connecting",
+  ready: "ready",
+  running: "running",
+  paused: "paused",
+  converged: "converged",
+  diverged: "diverged",
+  stopped: "stopped",
+  offline: "offline",
+  error: "error",
+};
+
+let shown = "";
+
+/** Show a status ("running", ...) with its message. */
+export function show(status, message) {
+  const key = `${status}|${message}`;
+  if (key === shown) return;
+  shown = key;
+  const el = document.querySelector(".status");
+  el.dataset.status = status;
+  el.querySelector(".status-word").textContent = WORDS[status] || status;
+  // The message usually starts with the status word ("converged: ‖∇J‖ ≤ 1e-6 at t = 87"): don't repeat it.
+  let text = message || "";
+  if (text.startsWith(status)) text = text.slice(status.length).replace(/^[:,]?\s*/, "");
+  el.querySelector(".status-text").textContent = text;
+  el.title = message || status;
+}
+
+/** The racer the readout shows in a race: the one with the smallest J (a single run shows itself). */
+function leader(state) {
+  if (!state.race || !state.racers?.length) return state;
+  let best = state.racers[0];
+  for (const r of state.racers) if (Number.isFinite(r.loss) && !(r.loss >= best.loss)) best = r;
+  return { ...best, t: state.t };
+}
+
+/** Show the run's state: status, reason, and the readout (in a race, the leader's figures). */
+export function render(state) {
+  if (!state) return;
+  show(state.status, state.message);
+  const shown = leader(state);
+  const bar = document.querySelector(".readout");
+  if (bar) bar.title = state.race ? `J, ‖∇J‖ and γ of the leader (${shown.optimizer?.label || "racer 1"})` : "";
+  state = shown;
+
+  const set = (key, text) => {
+    const el = document.querySelector(`[data-readout="${key}"]`);
+    if (el && el.textContent !== text) el.textContent = text;
+  };
+  set("t", String(state.t ?? 0));
+  set("loss", fmt(state.loss, 4));
+  set("grad_norm", fmt(state.grad_norm, 3));
+  set("lr", state.lr === null || state.lr === undefined ? "–" : fmt(state.lr, 3));
+}

@@ -1,0 +1,92 @@
+"""Stepping a run without blocking the event loop: time-bounded chunks, sliced record building and encoding."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+from app.errors import dumps
+from app.settings import Settings
+from engine.run import Run
+from engine.settings import SettingsError
+
+TICK_BUDGET = 0.02  # seconds of stepping per play tick at most (and per slice of a long step request)
+RECORD_SLICE = 2_000  # step records built or encoded between yields to the event loop
+
+
+def server_stop(stop: dict[str, Any] | None, settings: Settings) -> dict[str, Any] | None:
+    """Stopping tests with the server's step limit applied: max_steps null means the server's maximum."""
+    if stop is None or "max_steps" not in stop:
+        return stop
+    out = dict(stop)
+    cap = settings.max_run_steps
+    if out["max_steps"] is None:
+        out["max_steps"] = cap
+    elif isinstance(out["max_steps"], int) and out["max_steps"] > cap:
+        raise SettingsError("stop.max_steps",
+                            f"must be ≤ {cap:,} on this server (null: {cap:,}), got {out['max_steps']}")
+    return out
+
+
+def step_within(run: Run, n: int, budget: float, per_step: float) -> tuple[int, float]:
+    """Take up to n steps, stopping once `budget` seconds are spent; returns (steps done, seconds per step)."""
+    start = time.perf_counter()
+    deadline = start + budget
+    done = 0
+    while done < n and any(r.active for r in run.racers):
+        chunk = max(1, min(n - done, int((deadline - time.perf_counter()) / per_step * 0.8)))
+        active = sum(r.active for r in run.racers)
+        t0 = time.perf_counter()
+        taken = run.step(chunk)
+        if taken == chunk * active:  # a full chunk: a fair measure (a run that stopped early is not)
+            # Smoothed: one slow chunk (a GC pause, a busy moment) must not starve the next ticks.
+            per_step = max(0.5 * per_step + 0.5 * (time.perf_counter() - t0) / chunk, 1e-7)
+        done += chunk
+        if time.perf_counter() >= deadline:
+            break
+    return done, per_step
+
+
+async def records_between(
+    run: Run, starts: list[int], counts: list[int], chunk: int = RECORD_SLICE
+) -> list[dict[str, Any]]:
+    """Step records of rows [starts[i], counts[i]) of each racer, yielding to the event loop between chunks.
+
+    Call it holding the player's lock (so no reset or racer change replaces a history meanwhile).
+    """
+    out: list[dict[str, Any]] = []
+    for i, r in enumerate(run.racers):
+        for a in range(starts[i], counts[i], chunk):
+            out.extend(r.history.records(a, min(a + chunk, counts[i]), racer=i))
+            if counts[i] - starts[i] > chunk:
+                await asyncio.sleep(0)
+    return out
+
+
+class Raw(str):
+    """JSON text encoded already (a network's weights or grid, shared by every watcher): `encode` puts it into
+    a message as it is, where it stands for the value it encodes."""
+
+
+async def encode(msg: dict[str, Any]) -> str:
+    """Strict JSON text of a message; the step records of a big one are encoded in slices, yielding between.
+
+    Top-level values that are `Raw` are spliced in as they are.
+    """
+    raw = {k: v for k, v in msg.items() if isinstance(v, Raw)}
+    steps = msg.get("steps")
+    big = isinstance(steps, list) and len(steps) > RECORD_SLICE
+    if not raw and not big:
+        return dumps(msg)
+    tail: list[str] = []
+    if big:
+        assert isinstance(steps, list)
+        parts = []
+        for a in range(0, len(steps), RECORD_SLICE):
+            parts.append(dumps(steps[a : a + RECORD_SLICE])[1:-1])
+            await asyncio.sleep(0)
+        tail.append('"steps":[' + ",".join(parts) + "]")
+    tail += [f"{dumps(k)}:{v}" for k, v in raw.items()]
+    head = dumps({k: v for k, v in msg.items() if k not in raw and not (big and k == "steps")})
+    return head[:-1] + ("," if head != "{}" else "") + ",".join(tail) + "}"

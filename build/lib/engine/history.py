@@ -1,0 +1,99 @@
+"""Columnar, growable step history of one racer (numpy buffers, amortised O(1) appends)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+PARAMS_IN_STEPS = 16  # problems with at most this many parameters keep θ in every step record
+
+
+class History:
+    """Rows of (t, loss, grad_norm, lr[, params][, guess, guess_loss]) for one racer."""
+
+    def __init__(self, dim: int, capacity: int = 1024):
+        self.dim = dim
+        self.keep_params = dim <= PARAMS_IN_STEPS
+        self.n = 0
+        self._cap = capacity
+        self.t = np.zeros(capacity, dtype=np.int64)
+        self.loss = np.zeros(capacity)
+        self.grad_norm = np.zeros(capacity)
+        self.lr = np.full(capacity, np.nan)  # NaN = no update led here (t = 0); sent as null
+        self.params = np.zeros((capacity, dim if self.keep_params else 0))
+        self.guess: np.ndarray | None = None  # random search only
+        self.guess_loss: np.ndarray | None = None
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes of the buffers (their capacity, not only the rows filled)."""
+        arrays = (self.t, self.loss, self.grad_norm, self.lr, self.params, self.guess, self.guess_loss)
+        return sum(a.nbytes for a in arrays if a is not None)
+
+    def _grow(self) -> None:
+        self._cap *= 2
+        for name in ("t", "loss", "grad_norm", "lr", "params", "guess", "guess_loss"):
+            old = getattr(self, name)
+            if old is None:
+                continue
+            new = np.full((self._cap, *old.shape[1:]), np.nan, dtype=old.dtype) if old.dtype.kind == "f" else (
+                np.zeros((self._cap, *old.shape[1:]), dtype=old.dtype))
+            new[: self.n] = old[: self.n]
+            setattr(self, name, new)
+
+    def append(
+        self,
+        t: int,
+        loss: float,
+        grad_norm: float,
+        lr: float,
+        params: np.ndarray,
+        guess: np.ndarray | None = None,
+        guess_loss: float | None = None,
+    ) -> None:
+        """Add one row."""
+        if self.n == self._cap:
+            self._grow()
+        i = self.n
+        self.t[i], self.loss[i], self.grad_norm[i], self.lr[i] = t, loss, grad_norm, lr
+        if self.keep_params:
+            self.params[i] = params
+        if guess is not None:
+            if self.guess is None:
+                self.guess = np.full((self._cap, self.dim), np.nan)
+                self.guess_loss = np.full(self._cap, np.nan)
+            self.guess[i] = guess
+            assert self.guess_loss is not None
+            self.guess_loss[i] = guess_loss
+        self.n += 1
+
+    def records(self, start: int = 0, stop: int | None = None, racer: int | None = None) -> list[dict[str, Any]]:
+        """Rows [start, stop) as JSON-ready dicts; non-finite numbers become None."""
+        stop = self.n if stop is None else min(stop, self.n)
+        out: list[dict[str, Any]] = []
+        rng = range(start, stop)
+        t, loss, gn, lr = (self.t[rng.start:rng.stop].tolist(), self.loss[start:stop].tolist(),
+                           self.grad_norm[start:stop].tolist(), self.lr[start:stop].tolist())
+        params = self.params[start:stop].tolist() if self.keep_params else None
+        guesses = self.guess[start:stop].tolist() if self.guess is not None else None
+        guess_losses = self.guess_loss[start:stop].tolist() if self.guess_loss is not None else None
+        for j in range(stop - start):
+            rec: dict[str, Any] = {"t": t[j], "loss": loss[j], "grad_norm": gn[j], "lr": _finite(lr[j])}
+            if racer is not None:
+                rec["racer"] = racer
+            if params is not None:
+                rec["params"] = params[j]
+            if guesses is not None and guess_losses is not None and not np.isnan(guess_losses[j]):
+                rec["guess"] = guesses[j]
+                rec["guess_loss"] = _finite(guess_losses[j])
+            out.append(rec)
+        return out
+
+    def column(self, name: str) -> np.ndarray:
+        """A column's filled part (a view)."""
+        return getattr(self, name)[: self.n]
+
+
+def _finite(v: float) -> float | None:
+    return v if np.isfinite(v) else None
