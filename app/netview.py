@@ -16,6 +16,7 @@ import numpy as np
 from app.errors import dumps
 from app.stepping import Raw
 from engine.network import NetworkProblem
+from engine.planes import Plane
 from engine.run import Run
 
 GRID_N = 60  # decision-grid points per side in frames, unless a client subscribes to another size
@@ -40,18 +41,21 @@ def network_json(problem: NetworkProblem, theta: np.ndarray) -> dict[str, Any]:
             "activation": list(mlp.activations), "head": problem.head.name, "loss": problem.loss_fn.name}
 
 
-def grid_json(problem: NetworkProblem, theta: np.ndarray, n: int, box: Box | None = None) -> dict[str, Any]:
-    """The model's output over the input plane, z[j][i] at (x[i], y[j]); for one input, the curve {x, y}.
+def grid_json(problem: NetworkProblem, theta: np.ndarray, n: int, box: Box | None = None,
+              plane: Plane | None = None) -> dict[str, Any]:
+    """The model's output over a plane of the features, z[j][i] at (x[i], y[j]); for one feature, the curve {x, y}.
 
     One output: z is that output (P(class 1) for a sigmoid head). Several: z is the largest output
-    (`confidence`), `label` its class and `probs` (softmax) or `outputs` (identity) every output.
+    (`confidence`), `label` its class and `probs` (softmax) or `outputs` (identity) every output. `plane` says
+    which plane (engine/planes.py): with more than two features, a slice or the principal components.
     """
-    if problem.mlp.inputs == 1:
+    if problem.data.raw_width == 1:
         x_range = None if box is None else (box[0][0], box[1][0])
         xs, Y = problem.predict_curve(theta, x_range, n)
         return {"x": xs.tolist(), "y": Y[:, 0].tolist()}
-    xs, ys, Y = problem.predict_grid(theta, box, n)
-    out: dict[str, Any] = {"x": xs.tolist(), "y": ys.tolist()}
+    plane = problem.plane(plane)
+    xs, ys, Y = problem.predict_grid(theta, box, n, plane)
+    out: dict[str, Any] = {"x": xs.tolist(), "y": ys.tolist(), "plane": plane.describe()}
     if Y.ndim == 2:
         out["z"] = Y.tolist()
         return out
@@ -61,15 +65,17 @@ def grid_json(problem: NetworkProblem, theta: np.ndarray, n: int, box: Box | Non
     return out
 
 
-def hidden_json(problem: NetworkProblem, theta: np.ndarray, n: int, box: Box | None = None) -> dict[str, Any]:
-    """Every hidden unit's activation over an n × n grid: layers[l][u][j][i] at (x[i], y[j]).
+def hidden_json(problem: NetworkProblem, theta: np.ndarray, n: int, box: Box | None = None,
+                plane: Plane | None = None) -> dict[str, Any]:
+    """Every hidden unit's activation over an n × n grid of a plane: layers[l][u][j][i] at (x[i], y[j]).
 
     Uses the problem's inspection network: call it holding the run's lock.
     """
-    low, high = box if box is not None else problem.data.box()
-    grids = problem.hidden_grids(theta, (low, high), n)
+    plane = problem.plane(plane)
+    low, high = box if box is not None else plane.box(problem.data)
+    grids = problem.hidden_grids(theta, (low, high), n, plane)
     return {"x": np.linspace(low[0], high[0], n).tolist(), "y": np.linspace(low[1], high[1], n).tolist(),
-            "layers": [g.tolist() for g in grids]}
+            "layers": [g.tolist() for g in grids], "plane": plane.describe()}
 
 
 # ----- the latest views of one run, shared by its watchers ---------------------------------------------
@@ -92,8 +98,8 @@ class NetView:
 
     @property
     def two_inputs(self) -> bool:
-        """Hidden-unit grids exist (the input is a plane)."""
-        return self.problem.mlp.inputs == 2
+        """Hidden-unit grids exist (the data has a plane: two features or more)."""
+        return self.problem.data.raw_width >= 2
 
     def key(self) -> tuple[int, int]:
         """The state of racer 0's weights."""

@@ -93,7 +93,7 @@ BAD_NETWORKS: list[tuple[dict[str, Any], list[str], str]] = [
     ({"data": {"points": [[0, 0, 0.5], [1, 1, 1]]}}, ["data"], "whole numbers"),
     ({"data": {"points": [[0, 0, 0], [1, 1, 1]], "test_ratio": 0.99}}, ["data", "test_ratio"],
      "less than or equal to 0.95"),
-    ({"data": {"csv": "a,b\n1,2\n"}}, ["data"], "x1,x2,label"),
+    ({"data": {"csv": "a,b\n1,2\n"}}, ["data"], "target column label"),
     ({"init_sigma": -1}, ["init_sigma"], "greater than or equal to 0"),
     ({"depth": 3}, ["depth"], "unknown field"),
 ]
@@ -121,7 +121,7 @@ def test_predict_grid_and_points_sigmoid(client: StrictClient) -> None:
     s = new_run(client, {"problem": XOR})
     client.post(url(s, "step"), json={"n": 10})
     g = client.get(url(s, "predict"), params={"n": 21}).json()
-    assert set(g) == {"x", "y", "z"} and len(g["x"]) == len(g["y"]) == 21
+    assert set(g) == {"x", "y", "z", "plane"} and len(g["x"]) == len(g["y"]) == 21
     z = np.array(g["z"])
     assert z.shape == (21, 21) and np.all((z > 0) & (z < 1))
     low, high = s["problem"]["input_box"]
@@ -137,7 +137,7 @@ def test_predict_softmax_rows_sum_to_one(client: StrictClient) -> None:
     s = new_run(client, {"problem": SPIRAL})
     client.post(url(s, "step"), json={"n": 5})
     g = client.get(url(s, "predict"), params={"n": 12}).json()
-    assert set(g) == {"x", "y", "z", "label", "confidence", "probs"}
+    assert set(g) == {"x", "y", "z", "label", "confidence", "probs", "plane"}
     P = np.array(g["probs"])
     assert P.shape == (12, 12, 3) and np.allclose(P.sum(axis=2), 1.0)
     assert np.array_equal(np.array(g["label"]), P.argmax(axis=2))
@@ -174,7 +174,7 @@ def test_one_input_regression_predicts_a_curve(client: StrictClient) -> None:
     out = client.post(url(s, "predict"), json={"points": [[c["x"][2]]]}).json()["outputs"]
     assert out[0][0] == pytest.approx(c["y"][2])
     r = client.get(url(s, "hidden"))
-    assert r.status_code == 409 and "2 inputs" in r.json()["detail"]
+    assert r.status_code == 409 and "2 features" in r.json()["detail"]
     d = client.get(url(s, "data")).json()
     assert d["inputs"] == 1 and d["task"] == "regression" and d["classes"] is None
     assert len(d["train"]["X"]) == 32 and len(d["train"]["X"][0]) == 1 and len(d["test"]["y"]) == 8
