@@ -11,6 +11,7 @@ from typing import Annotated, Any
 
 from pydantic import Field
 
+from app.schema_tools import NonNegative
 from app.schemas import Req, Resp
 from engine.datasets2d import MAX_POINTS
 from engine.tables import MAX_FEATURES
@@ -83,7 +84,7 @@ class PredictPoints(Req):
         min_length=1, max_length=MAX_PREDICT_POINTS,
         description=f"rows of the data's features [x1, …, xk] (before the input features and the "
                     f"standardisation, which the server applies); 1 to {MAX_PREDICT_POINTS:,} of them")
-    racer: int = Field(0, ge=0, description="whose weights")
+    racer: NonNegative = Field(0, description="whose weights")
 
 
 class Outputs(Resp):

@@ -22,7 +22,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from app.schema_tools import MAX_SEED, Req, fields_of, literal, named_models, tagged
+from app.schema_tools import INTEGRAL, MAX_SEED, Int, Req, fields_of, literal, named_models, tagged
 from engine.datasets2d import DATASETS2D, MAX_POINTS, PLANE_SETS
 from engine.losses import LOSSES
 from engine.netdata import FEATURES, USER_SETTINGS
@@ -45,13 +45,13 @@ Point2 = Annotated[list[float], Field(min_length=2, max_length=2)]
 class GeneratedLine(Req):
     """Generated data y = intercept + slope·x + noise, x uniform on [x_min, x_max]."""
 
-    n: int = Field(100, ge=2, description="number of points")
+    n: Annotated[int, Field(ge=2), INTEGRAL] = Field(100, description="number of points")
     slope: float = Field(3.0, description="true θ2")
     intercept: float = Field(2.0, description="true θ1")
     noise: float = Field(0.5, ge=0, description="standard deviation of the Gaussian noise on y")
     x_min: float = 0.0
     x_max: float = 1.0
-    seed: int = Field(0, ge=0, le=MAX_SEED, description="same seed, same points")
+    seed: Annotated[int, Field(ge=0, le=MAX_SEED), INTEGRAL] = Field(0, description="same seed, same points")
 
 
 class PointsData(Req):
@@ -89,8 +89,9 @@ SurfaceSpec: Any = tagged(SURFACE_SPECS, "name", "rosenbrock")
 # ----- networks ------------------------------------------------------------------------------------------
 FEATURES_DOC = ("the network's inputs, made of the two features x1, x2 as in TensorFlow Playground: "
                  f"{', '.join(FEATURES)} (default [\"x1\", \"x2\"])")
-Features = Annotated[list[literal(*FEATURES)], Field(min_length=1, max_length=len(FEATURES),  # type: ignore[valid-type]
-                                                     json_schema_extra={"uniqueItems": True})]
+FeatureName: Any = literal(*FEATURES)
+Features = Annotated[list[FeatureName], Field(min_length=1, max_length=len(FEATURES),
+                                              json_schema_extra={"uniqueItems": True})]
 _FEATURES: dict[str, Any] = {"features": (Features | None, Field(None, description=FEATURES_DOC))}
 
 
@@ -164,7 +165,7 @@ class NetworkSpec(Req):
     when absent (head sigmoid for 2 classes, softmax for more, identity for regression; the loss to match)."""
 
     kind: Literal["network"]
-    layers: list[int] | None = Field(None, description=LAYERS_DOC, json_schema_extra={
+    layers: list[Int] | None = Field(None, description=LAYERS_DOC, json_schema_extra={
         "minItems": 2, "maxItems": MAX_HIDDEN_LAYERS + 2, "items": {"type": "integer", "minimum": 1,
                                                                    "maximum": MAX_WIDTH}})
     activation: Activation | Annotated[list[Activation], Field(max_length=MAX_HIDDEN_LAYERS)] | None = Field(  # type: ignore[valid-type]
@@ -173,7 +174,8 @@ class NetworkSpec(Req):
     loss: literal(*LOSSES) | None = Field(None, description="loss (default: follows the head)")  # type: ignore[valid-type]
     init: literal(*INITS) | None = Field(None, description="initialisation of the weights (default xavier)")  # type: ignore[valid-type]
     init_sigma: float | None = Field(None, ge=0.0, le=100.0, description=NETWORK_SETTINGS[0].doc + " (default 0.1)")
-    seed: int | None = Field(None, ge=0, le=2**32 - 1, description="seed of the initial weights (default: the "
+    seed: Annotated[int, Field(ge=0, le=2**32 - 1), INTEGRAL] | None = Field(None, description="seed of the initial "
+                                                                                   "weights (default: the "
                                                                    "run's seed)")
     data: NetData | None = Field(None, description='a generated set {"name", ...}, {"points": [...]} or {"csv": '
                                                    '"..."} (default: XOR)')
