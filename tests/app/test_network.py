@@ -282,7 +282,8 @@ def test_subscribe_reduces_what_is_sent(client: StrictClient) -> None:
         ws.send_json({"type": "subscribe", "weights": False, "grid": False, "hidden": False, "steps": False})
         sub, _ = recv_until(ws, "subscribed")
         assert sub == {"type": "subscribed", "frame_hz": 30.0, "steps": False, "weights": False, "grid": False,
-                       "grid_hz": 5.0, "grid_n": 60, "hidden": False}
+                       "grid_hz": 5.0, "grid_n": 60, "hidden": False, "plane": "slice", "x_feature": 0,
+                       "y_feature": 1}
         ws.send_json({"type": "play", "speed": 300})
         recv_until(ws, "status", where=lambda m: m["status"] == "running")
         frames = frames_until(ws, lambda f: len(f) >= 5)
@@ -331,10 +332,10 @@ def test_grids_are_computed_once_for_every_watcher_within_the_time_budget(client
     computed: list[tuple[Any, frozenset[int]]] = []
     compute = net.compute
 
-    def slow_compute(sizes: Any, hidden: bool, keep: Any) -> float:
+    def slow_compute(views: Any, keep: Any) -> float:
         time.sleep(0.05)  # as if the network were big: 50 ms per grid
-        computed.append((net.key(), frozenset(sizes)))
-        return float(compute(sizes, hidden, keep)) + 0.05
+        computed.append((net.key(), frozenset(views)))
+        return float(compute(views, keep)) + 0.05
 
     monkeypatch.setattr(net, "compute", slow_compute)
     with client.websocket_connect(url(s, "stream")) as a, client.websocket_connect(url(s, "stream")) as b:
