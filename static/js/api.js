@@ -1,4 +1,5 @@
-// The REST calls of the page. Only socket.js imports this module: it is the page's one door to the server.
+// The REST calls of the page. Only socket.js imports this module (and passes these on as they are): it is the
+// page's one door to the server.
 
 /** An error from the server, carrying its status and the message that names the bad field. */
 export class ApiError extends Error {
@@ -71,7 +72,11 @@ function query(params) {
 
 export const createRun = (spec) => request("POST", "/api/runs", spec);
 export const getRun = (id) => request("GET", `/api/runs/${id}`);
-export const deleteRun = (id, extra) => request("DELETE", `/api/runs/${id}`, undefined, extra);
+/** Delete a run, best effort (runs also expire): never throws. */
+export const deleteRun = (id) => request("DELETE", `/api/runs/${id}`).catch(() => null);
+/** Delete a run while the page unloads (keepalive lets the request outlive the page). */
+export const deleteRunOnExit = (id) => request("DELETE", `/api/runs/${id}`, undefined, { keepalive: true })
+  .catch(() => null);
 export const getData = (id) => request("GET", `/api/runs/${id}/data`);
 export const getSurface = (id, n, box) => request("GET", `/api/runs/${id}/surface${query({ n, ...box })}`);
 export const getField = (id, n, box) => request("GET", `/api/runs/${id}/field${query({ n, ...box })}`);
@@ -91,6 +96,16 @@ export const getSlice = (id, params) => request("GET", `/api/runs/${id}/slice${q
 export const getLine = (id, params) => request("GET", `/api/runs/${id}/line${query(params)}`);
 export const getExplain = (id, params) => request("GET", `/api/runs/${id}/explain${query(params)}`);
 export const getLessons = () => request("GET", "/api/lessons");
+/** The landscape of the parameter plot over `box` (or the server's default box): surface, field and flow. */
+export async function getLandscape(id, box, { gridN = 100, fieldN = 17, flowPerSide = 4 } = {}) {
+  const surface = await getSurface(id, gridN, box);
+  const b = box || surface.box;
+  const [field, flow] = await Promise.all([
+    getField(id, fieldN, b).catch(() => null),
+    getFlow(id, flowPerSide, b).catch(() => null),
+  ]);
+  return { surface, field, flow, box: b };
+}
 export const historyUrl = (id, format = "csv") =>
   `/api/runs/${id}/history${query({ format, token: token() || undefined })}`;
 

@@ -92,7 +92,8 @@ def test_presets_click_and_random_search(page: Any, server: Server, console: Con
     expect(page.get_by_test_id("status-text")).to_contain_text(re.compile(r"‖∇J‖ ≤ 1e-6 at t = \d+"))
     expect(page.get_by_test_id("status")).to_have_attribute("data-status", "converged")
 
-    # A click on the parameter plot starts again from the clicked θ.
+    # A click on the parameter plot starts again from the clicked θ (once the landscape drawn is the last asked for).
+    page.wait_for_function("() => !window.__descent.landscapeLoading()")
     box = page.evaluate("() => window.__descent.box")
     bb = page.locator("#plot-contour .layer-front .nsewdrag").first.bounding_box()
     page.mouse.click(bb["x"] + bb["width"] * 0.25, bb["y"] + bb["height"] * 0.3)
