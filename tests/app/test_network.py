@@ -198,7 +198,7 @@ def test_hidden_thumbnails_are_each_units_activation(client: StrictClient) -> No
 def test_data_of_a_network_run(client: StrictClient) -> None:
     s = new_run(client, {"problem": SPIRAL})
     d = client.get(url(s, "data")).json()
-    assert set(d) == {"train", "test", "task", "classes", "inputs"}
+    assert set(d) == {"train", "test", "task", "classes", "inputs", "raw", "columns", "input_names"}
     assert d["task"] == "classification" and d["classes"] == 3 and d["inputs"] == 2
     assert len(d["train"]["X"]) == 48 and len(d["test"]["X"]) == 12 and len(d["train"]["y"]) == 48
     assert set(d["train"]["y"]) | set(d["test"]["y"]) == {0.0, 1.0, 2.0}
