@@ -6,11 +6,13 @@ import asyncio
 import contextlib
 import gc
 from collections.abc import AsyncIterator
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from app import errors
+from app.bounds import publish_openapi
 from app.errors import SafeJSONResponse
 from app.middleware import BodyLimit, SecurityHeaders, TokenAuth
 from app.pacing import Pacer
@@ -63,6 +65,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     app.add_middleware(TokenAuth, token=settings.api_token)
     app.add_middleware(SecurityHeaders)
+    publish = app.openapi
+
+    def openapi() -> dict[str, Any]:  # the server's limits written into its schema, once (FastAPI caches it)
+        if app.openapi_schema is None:
+            app.openapi_schema = publish_openapi(publish(), settings)
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
     return app
 
 

@@ -5,12 +5,25 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, create_model
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, Tag, create_model
 
 from engine.optimizers import Optimizer
 from engine.settings import Setting
 
 MAX_SEED = 2**53 - 1  # seeds stay exact in JavaScript numbers (and in JSON Schema's float comparisons)
+
+
+def _integral(v: Any) -> Any:
+    """5.0 -> 5: JSON Schema's "integer" includes numbers with a zero fractional part, so the server takes them."""
+    return int(v) if isinstance(v, float) and v.is_integer() else v
+
+
+# Request ints are Annotated[int, Field(bounds...), INTEGRAL]: a whole number (5 or 5.0, never 5.5 or true). The
+# bounds go before the validator, or pydantic cannot write them into the JSON schema as minimum / maximum.
+INTEGRAL = BeforeValidator(_integral)
+Int = Annotated[int, INTEGRAL]
+NonNegative = Annotated[int, Field(ge=0), INTEGRAL]
+Positive = Annotated[int, Field(ge=1), INTEGRAL]
 
 
 class Req(BaseModel):
@@ -55,7 +68,8 @@ def annotation(s: Setting) -> Any:
         item = Annotated[float, Field(**_bounds(s))]
         kind = Annotated[list[item], Field(min_length=s.length, max_length=s.length)]  # type: ignore[valid-type]
     else:
-        kind = Annotated[int if s.type == "int" else float, Field(**_bounds(s))]
+        bounds = Field(**_bounds(s))
+        kind = Annotated[int, bounds, INTEGRAL] if s.type == "int" else Annotated[float, bounds]
     return kind | None if s.nullable else kind
 
 

@@ -1,7 +1,7 @@
 """Pydantic models of every request, response and websocket message.
 
 Optimiser, schedule and stopping fields are generated from the engine's `Setting` tables
-(`engine.optimizers.OPTIMIZERS`, `engine.schedules.SCHEDULES`, `engine.run.STOP_SETTINGS`), so the
+(`engine.optimizers.OPTIMIZERS`, `engine.schedules.SCHEDULES`, `engine.stopping.STOP_SETTINGS`), so the
 schemas, the page's controls and the engine's own validation never drift. The engine checks every
 value again; these models give early, field-named errors and the OpenAPI docs.
 
@@ -17,7 +17,10 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, Field, TypeAdapter, create_model
 
 from app.schema_tools import (
+    INTEGRAL,
     MAX_SEED,
+    NonNegative,
+    Positive,
     Req,
     Resp,
     fields_of,
@@ -30,6 +33,7 @@ from app.schemas_problems import LinearRegressionSpec, NetworkSpec, SurfaceSpec
 from engine.optimizers import OPTIMIZERS
 from engine.schedules import SCHEDULES
 from engine.stopping import STOP_SETTINGS
+from engine.tables import MAX_FEATURES
 
 Status = Literal["ready", "running", "paused", "converged", "diverged", "stopped"]
 
@@ -88,7 +92,7 @@ class CreateRun(Req):
         None, description="a race: several optimizers on the same problem from the same start (instead of optimizer)")
     stop: StopSpec | None = None  # type: ignore[valid-type]
     start: Params | None = Field(None, description="θ at t = 0 (default: the problem's start)")
-    seed: int = Field(0, ge=0, le=MAX_SEED, description="seeds shuffling and random search")
+    seed: Annotated[int, Field(ge=0, le=MAX_SEED), INTEGRAL] = Field(0, description="seeds shuffling and random search")
 
 
 class PatchRun(Req):
@@ -96,13 +100,13 @@ class PatchRun(Req):
 
     optimizer: OptimizerPatch | None = None  # type: ignore[valid-type]
     stop: StopPatch | None = None  # type: ignore[valid-type]
-    racer: int = Field(0, ge=0, description="which racer the optimizer changes apply to")
+    racer: NonNegative = Field(0, description="which racer the optimizer changes apply to")
 
 
 class StepRequest(Req):
     """Take n steps now."""
 
-    n: int = Field(1, ge=1, description="steps per racer (at most the server's max_steps_per_request)")
+    n: Positive = Field(1, description="steps per racer (at most the server's max_steps_per_request)")
 
 
 class ResetRequest(Req):
@@ -295,7 +299,7 @@ class StepMsg(Req):
     """Take n steps now."""
 
     type: Literal["step"]
-    n: int = Field(1, ge=1)
+    n: Positive = Field(1, description="steps per racer (at most the server's max_steps_per_request)")
 
 
 class SetMsg(Req):
@@ -304,7 +308,7 @@ class SetMsg(Req):
     type: Literal["set"]
     optimizer: OptimizerPatch | None = None  # type: ignore[valid-type]
     stop: StopPatch | None = None  # type: ignore[valid-type]
-    racer: int = Field(0, ge=0)
+    racer: NonNegative = 0
 
 
 class ResetMsg(Req):
@@ -325,7 +329,7 @@ class RemoveRacerMsg(Req):
     """Remove racer i."""
 
     type: Literal["remove_racer"]
-    racer: int = Field(ge=0)
+    racer: NonNegative
 
 
 class SubscribeMsg(Req):
@@ -339,9 +343,18 @@ class SubscribeMsg(Req):
     grid_hz: float | None = Field(None, gt=0, le=10, description="grids per second at most (default 5; the server "
                                                                  "sends fewer when its grid work would pass 20 % "
                                                                  "of its time)")
-    grid_n: int | None = Field(None, ge=10, le=100, description="decision-grid points per side (default 60)")
-    hidden: bool | None = Field(None, description="network runs with 2 inputs: hidden-unit grids (24 × 24) "
-                                                  "in frames, with the decision grid")
+    grid_n: Annotated[int, Field(ge=10, le=100), INTEGRAL] | None = Field(
+        None, description="decision-grid points per side (default 60)")
+    hidden: bool | None = Field(None, description="network runs with 2 features or more: hidden-unit grids "
+                                                  "(24 × 24) in frames, with the decision grid")
+    plane: Literal["slice", "pca"] | None = Field(None, description="network runs: the plane of the features the "
+                                                                    "grids cover: a slice through x_feature and "
+                                                                    "y_feature, the others at their means (default), "
+                                                                    "or the first two principal components")
+    x_feature: Annotated[int, Field(ge=0, le=MAX_FEATURES - 1), INTEGRAL] | None = Field(
+        None, description="a slice's first feature, numbered from 0 (default 0)")
+    y_feature: Annotated[int, Field(ge=0, le=MAX_FEATURES - 1), INTEGRAL] | None = Field(
+        None, description="a slice's second feature (default 1)")
 
 
 class PingMsg(Req):

@@ -11,8 +11,10 @@ from typing import Annotated, Any
 
 from pydantic import Field
 
+from app.schema_tools import NonNegative
 from app.schemas import Req, Resp
 from engine.datasets2d import MAX_POINTS
+from engine.tables import MAX_FEATURES
 
 Num = float | None  # null where a value is not finite
 Grid = list[list[Num]]
@@ -46,13 +48,25 @@ class NetworkWeights(Resp):
     loss: str
 
 
+class Plane(Resp):
+    """The plane of the features a grid covers (engine/planes.py): raw features = origin + x·directions[0] +
+    y·directions[1]; a data row's coordinates on it are project · (row − origin); `text` says which it is."""
+
+    mode: str = Field(description="slice (two features, the others held at their means) or pca")
+    axes: list[str]
+    features: list[int] | None
+    held: dict[str, float]
+    text: str
+
+
 class Prediction(Resp):
-    """2 inputs: the output over a grid of the input plane, z[j][i] at (x[i], y[j]). One output: z is it
+    """2 features or more: the output over a grid of a plane (`plane`), z[j][i] at (x[i], y[j]). One output: z is it
     (P(class 1) for a sigmoid head). Several: z = confidence = the largest output, label its class (argmax),
     probs (softmax) or outputs (identity) every output [j][i][k]. One input: the fitted curve, y[i] at x[i]."""
 
     x: list[float]
     y: list[Num]
+    plane: Plane | None = None
     z: Grid | None = None
     label: list[list[int]] | None = None
     confidence: Grid | None = None
@@ -66,10 +80,11 @@ MAX_PREDICT_POINTS = MAX_POINTS  # points of one POST /predict
 class PredictPoints(Req):
     """Points of the input space to run the network on."""
 
-    points: list[Annotated[list[float], Field(min_length=1, max_length=2)]] = Field(
+    points: list[Annotated[list[float], Field(min_length=1, max_length=MAX_FEATURES)]] = Field(
         min_length=1, max_length=MAX_PREDICT_POINTS,
-        description=f"rows [x1, x2] (or [x] for one input); 1 to {MAX_PREDICT_POINTS:,} of them")
-    racer: int = Field(0, ge=0, description="whose weights")
+        description=f"rows of the data's features [x1, …, xk] (before the input features and the "
+                    f"standardisation, which the server applies); 1 to {MAX_PREDICT_POINTS:,} of them")
+    racer: NonNegative = Field(0, description="whose weights")
 
 
 class Outputs(Resp):
@@ -84,6 +99,7 @@ class HiddenGrids(Resp):
     x: list[float]
     y: list[float]
     layers: list[list[Grid]]
+    plane: Plane
 
 
 class Split(Resp):
@@ -101,6 +117,10 @@ class NetworkData(Resp):
     task: str = Field(description="classification or regression")
     classes: int | None
     inputs: int
+    raw: dict[str, list[list[float]]] = Field(description="{train, test}: the rows of raw features (before the "
+                                                          "input features and the standardisation) of X")
+    columns: list[str] = Field(description="the raw features' names")
+    input_names: list[str] = Field(description="the network inputs' names")
 
 
 # ----- the lecture ------------------------------------------------------------------------------------

@@ -22,12 +22,14 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from app.schema_tools import MAX_SEED, Req, fields_of, literal, named_models, tagged
-from engine.datasets2d import DATASETS2D, MAX_POINTS, USER_SETTINGS
+from app.schema_tools import INTEGRAL, MAX_SEED, Int, Req, fields_of, literal, named_models, tagged
+from engine.datasets2d import DATASETS2D, MAX_POINTS, PLANE_SETS
 from engine.losses import LOSSES
-from engine.network import MAX_HIDDEN_LAYERS, MAX_WIDTH, NETWORK_SETTINGS
+from engine.netdata import FEATURES, USER_SETTINGS
+from engine.network_build import MAX_HIDDEN_LAYERS, MAX_WIDTH, NETWORK_SETTINGS
 from engine.nn import ACTIVATIONS, HEADS, INITS
 from engine.surfaces import SURFACES
+from engine.tables import MAX_FEATURES, TASKS
 
 
 def _data_kind(v: Any) -> str:
@@ -43,13 +45,13 @@ Point2 = Annotated[list[float], Field(min_length=2, max_length=2)]
 class GeneratedLine(Req):
     """Generated data y = intercept + slope·x + noise, x uniform on [x_min, x_max]."""
 
-    n: int = Field(100, ge=2, description="number of points")
+    n: Annotated[int, Field(ge=2), INTEGRAL] = Field(100, description="number of points")
     slope: float = Field(3.0, description="true θ2")
     intercept: float = Field(2.0, description="true θ1")
     noise: float = Field(0.5, ge=0, description="standard deviation of the Gaussian noise on y")
     x_min: float = 0.0
     x_max: float = 1.0
-    seed: int = Field(0, ge=0, le=MAX_SEED, description="same seed, same points")
+    seed: Annotated[int, Field(ge=0, le=MAX_SEED), INTEGRAL] = Field(0, description="same seed, same points")
 
 
 class PointsData(Req):
@@ -85,25 +87,59 @@ SURFACE_SPECS: dict[str, Any] = named_models(
 SurfaceSpec: Any = tagged(SURFACE_SPECS, "name", "rosenbrock")
 
 # ----- networks ------------------------------------------------------------------------------------------
-NET_DATA_SPECS: dict[str, Any] = named_models(
-    DATASETS2D, "Dataset", "xor",
-    lambda g: f"Generated data: {g.title} ({g.task}, {g.inputs} input{'s' if g.inputs > 1 else ''}).")
+FEATURES_DOC = ("the network's inputs, made of the two features x1, x2 as in TensorFlow Playground: "
+                 f"{', '.join(FEATURES)} (default [\"x1\", \"x2\"])")
+FeatureName: Any = literal(*FEATURES)
+Features = Annotated[list[FeatureName], Field(min_length=1, max_length=len(FEATURES),
+                                              json_schema_extra={"uniqueItems": True})]
+_FEATURES: dict[str, Any] = {"features": (Features | None, Field(None, description=FEATURES_DOC))}
+
+
+def _set_doc(g: Any) -> str:
+    return f"Built-in data: {g.title} ({g.task}, {g.inputs} feature{'s' if g.inputs > 1 else ''})."
+
+
+NET_DATA_SPECS: dict[str, Any] = {
+    **named_models({k: g for k, g in DATASETS2D.items() if k in PLANE_SETS}, "Dataset", "xor", _set_doc,
+                   after=_FEATURES),
+    **named_models({k: g for k, g in DATASETS2D.items() if k not in PLANE_SETS}, "Dataset", "xor", _set_doc),
+}
+NET_DATA_SPECS = {k: NET_DATA_SPECS[k] for k in DATASETS2D}  # the engine's order
 GeneratedNetData: Any = tagged(NET_DATA_SPECS, "name", "xor")
-NetRow = Annotated[list[float], Field(min_length=2, max_length=3)]
+NetRow = Annotated[list[float], Field(min_length=2, max_length=MAX_FEATURES + 1)]
+Task: Any = literal(*TASKS)
+_USER: dict[str, Any] = {
+    "task": (Task | None, Field(None, description="classification (labels 0..K−1) or regression (default: "
+                                                  "regression for a target named y or rows [x, y], else "
+                                                  "classification)")),
+    **_FEATURES,
+    **fields_of(USER_SETTINGS),
+}
 
 NetworkPoints: Any = create_model(
     "NetworkPoints",
     __base__=Req,
-    __doc__="User points: rows [x1, x2, label] (classification, labels 0..K−1) or [x, y] (one-input regression).",
-    points=(list[NetRow], Field(description=f"at least 2 rows, at most {MAX_POINTS:,}; all of one width")),
-    **fields_of(USER_SETTINGS),
+    __doc__="User points: rows [x1, …, xk, label] (classification, labels 0..K−1) or [x1, …, xk, y] (regression; "
+            "rows [x, y] are regression unless task says otherwise).",
+    points=(list[NetRow], Field(description=f"at least 2 rows, at most {MAX_POINTS:,}; all of one width, 1 to "
+                                            f"{MAX_FEATURES} features and the label or target last")),
+    columns=(Annotated[list[Annotated[str, Field(max_length=80)]], Field(max_length=MAX_FEATURES)] | None,
+             Field(None, description="the features' names (default x1, x2, …)")),
+    standardize=(bool, Field(False, description="standardise each input to mean 0 and deviation 1 over the "
+                                                "training set")),
+    **_USER,
 )
 NetworkCsv: Any = create_model(
     "NetworkCsv",
     __base__=Req,
-    __doc__="CSV text whose header names x1,x2,label (classification) or x,y (one-input regression).",
+    __doc__="CSV text with a header row: the target column (named by `target`, else `label` for classes or `y` "
+            f"for values) and 1 to {MAX_FEATURES} numeric feature columns, every other column.",
     csv=(str, Field(description='CSV text, e.g. "x1,x2,label\\n0.1,0.5,1\\n-0.3,0.2,0"')),
-    **fields_of(USER_SETTINGS),
+    target=(Annotated[str, Field(max_length=200)] | None,
+            Field(None, description="the target column's name (default: label, else y)")),
+    standardize=(bool, Field(True, description="standardise each input to mean 0 and deviation 1 over the "
+                                               "training set (the means and deviations are in the run's state)")),
+    **_USER,
 )
 
 
@@ -125,11 +161,11 @@ LAYERS_DOC = (f"sizes [inputs, hidden…, outputs], e.g. [2, 4, 4, 1]: at most {
 
 
 class NetworkSpec(Req):
-    """A multi-layer perceptron trained on 2-D (or one-input) data: every field but `kind` follows the data
+    """A multi-layer perceptron trained on data of any number of features: every field but `kind` follows the data
     when absent (head sigmoid for 2 classes, softmax for more, identity for regression; the loss to match)."""
 
     kind: Literal["network"]
-    layers: list[int] | None = Field(None, description=LAYERS_DOC, json_schema_extra={
+    layers: list[Int] | None = Field(None, description=LAYERS_DOC, json_schema_extra={
         "minItems": 2, "maxItems": MAX_HIDDEN_LAYERS + 2, "items": {"type": "integer", "minimum": 1,
                                                                    "maximum": MAX_WIDTH}})
     activation: Activation | Annotated[list[Activation], Field(max_length=MAX_HIDDEN_LAYERS)] | None = Field(  # type: ignore[valid-type]
@@ -138,7 +174,8 @@ class NetworkSpec(Req):
     loss: literal(*LOSSES) | None = Field(None, description="loss (default: follows the head)")  # type: ignore[valid-type]
     init: literal(*INITS) | None = Field(None, description="initialisation of the weights (default xavier)")  # type: ignore[valid-type]
     init_sigma: float | None = Field(None, ge=0.0, le=100.0, description=NETWORK_SETTINGS[0].doc + " (default 0.1)")
-    seed: int | None = Field(None, ge=0, le=2**32 - 1, description="seed of the initial weights (default: the "
+    seed: Annotated[int, Field(ge=0, le=2**32 - 1), INTEGRAL] | None = Field(None, description="seed of the initial "
+                                                                                   "weights (default: the "
                                                                    "run's seed)")
     data: NetData | None = Field(None, description='a generated set {"name", ...}, {"points": [...]} or {"csv": '
                                                    '"..."} (default: XOR)')

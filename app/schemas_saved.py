@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, ValidationError, ValidatorFunctionWrapHandler, WrapValidator, field_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
-from app.schema_tools import tagged
+from app.schema_tools import INTEGRAL, NonNegative, tagged
 from app.schemas import (
     ERROR_TEXT,
     CreateRun,
@@ -51,14 +51,15 @@ def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
 
 # ----- the event log (Run.events) ------------------------------------------------------------------
 class _Event(Req):
-    clock: int = Field(ge=0, le=MAX_CLOCK, description="step rounds taken when the change was made")
+    clock: Annotated[int, Field(ge=0, le=MAX_CLOCK), INTEGRAL] = Field(
+        description="step rounds taken when the change was made")
 
 
 class SetEvent(_Event):
     """A racer's optimiser settings changed (as PATCH /api/runs/{id} `optimizer`)."""
 
     type: Literal["set"]
-    racer: int = Field(0, ge=0)
+    racer: NonNegative = 0
     optimizer: OptimizerPatch  # type: ignore[valid-type]
 
 
@@ -80,7 +81,7 @@ class RemoveRacerEvent(_Event):
     """Racer `racer` was removed (later racers moved down one)."""
 
     type: Literal["remove_racer"]
-    racer: int = Field(ge=0)
+    racer: NonNegative
 
 
 EVENTS: dict[str, type[_Event]] = {
@@ -131,7 +132,7 @@ class ImportRun(Req):
     config: CreateRun = Field(description="the run's spec as at its last reset (as POST /api/runs takes)")
     events: list[Event] = Field(  # type: ignore[valid-type]
         default_factory=list, description="live changes since, in clock order")
-    clock: int = Field(0, ge=0, le=MAX_CLOCK, description="step rounds to replay")
+    clock: Annotated[int, Field(ge=0, le=MAX_CLOCK), INTEGRAL] = Field(0, description="step rounds to replay")
     state: dict[str, Any] | None = Field(None, description="ignored (the replay computes it)")
     history: dict[str, Any] | None = Field(None, description="ignored (the replay computes it)")
 

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from engine.datasets import DataError, LineConfig, make_line, parse_csv, validate_points
-from engine.network import build_network
+from engine.network_build import build_network
 from engine.problems import LinearRegression, Problem
 from engine.run import Run
 from engine.settings import SettingsError

@@ -1,52 +1,35 @@
-"""Data for networks: generated 2-D classification sets, a 1-D regression set, user points and CSV.
+"""The built-in data sets of networks: generated 2-D classification sets, a 1-D regression set, a 3-feature
+set, and two small real tables shipped in engine/data (Fisher's Iris; the restaurant tips table).
 
-Generated points lie roughly in [−1, 1]² (moons: [−1.5, 1.5] × [−0.75, 0.75]; sine: x in [−π, π]);
-`noise` is the standard deviation of Gaussian jitter added to the points (sine: to y), in those units.
-Labels are whole numbers 0..K−1. Every set is split into train and test by a seeded shuffle:
-`test_ratio` (default 0.2) of the points, rounded, go to the test set.
+Generated points lie roughly in [−1, 1]² (moons: [−1.5, 1.5] × [−0.75, 0.75]; sine: x in [−π, π]; spheres:
+the ball of radius 1); `noise` is the standard deviation of Gaussian jitter added to the points (sine: to y),
+in those units. Labels are whole numbers 0..K−1. engine/netdata.py splits each set into train and test, adds
+the input features and standardises (see there).
+
+The tables: iris.csv is Fisher's Iris (150 flowers, 50 of each species; labels 0 setosa, 1 versicolor,
+2 virginica) and tips.csv the tips a waiter recorded (Bryant & Smith, 1995; 244 bills; the tip in dollars as
+the target, sex, smoker, time and day coded 0/1), both converted from the copies in plotly's package data
+(plotly/package_data/datasets/iris.csv.gz and tips.csv.gz).
 """
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from engine.datasets import DataError, Dataset, parse_csv, validate_points
-from engine.settings import Setting, check_settings
+from engine.settings import Setting
+from engine.tables import MAX_CLASSES, MAX_ROWS, Table, from_csv
 
-MAX_POINTS = 10_000  # networks refuse more points than this (train + test)
-MAX_CLASSES = 10  # labels 0..9
+MAX_POINTS = MAX_ROWS  # networks refuse more points than this (train + test)
 TEST_RATIO = 0.2  # default share of the points held out for testing
+DATA_DIR = Path(__file__).parent / "data"
 
 Array = np.ndarray
-
-
-@dataclass(frozen=True)
-class NetData:
-    """Train and test sets of one task: X (n, inputs), y (n,) labels (classification) or targets (regression)."""
-
-    train: Dataset
-    test: Dataset
-    task: str  # "classification" or "regression"
-    classes: int | None  # K for classification, None for regression
-    name: str  # generator name, "points" or "csv"
-
-    @property
-    def inputs(self) -> int:
-        """Number of input columns (2 for the plane, 1 for x → y regression)."""
-        return int(self.train.X.shape[1])
-
-    def box(self, margin: float = 0.1) -> tuple[list[float], list[float]]:
-        """The inputs' bounding box over train and test, widened by `margin` of its span on each side."""
-        X = np.vstack([self.train.X, self.test.X])
-        low, high = X.min(axis=0), X.max(axis=0)
-        pad = margin * np.maximum(high - low, 1e-9)
-        return (low - pad).tolist(), (high + pad).tolist()
 
 
 @dataclass(frozen=True)
@@ -59,6 +42,9 @@ class Generator2D:
     inputs: int
     settings: tuple[Setting, ...]
     make: Callable[[np.random.Generator, dict[str, Any]], tuple[Array, Array]]  # -> X (n, inputs), y (n,)
+    columns: tuple[str, ...] | None = None  # the features' names (default x1, x2, … or x for one input)
+    target: str | None = None  # the target's name (default label, or y for regression)
+    class_names: tuple[str, ...] | None = None  # what labels 0..K−1 stand for, when they stand for something
 
 
 def _n(default: int = 200) -> Setting:
@@ -73,9 +59,17 @@ def _classes(default: int = 3) -> Setting:
     return Setting("classes", "int", default, "number of classes K", low=2, high=MAX_CLASSES)
 
 
+def _standardize(default: bool) -> Setting:
+    return Setting("standardize", "bool", default, "standardise each input to mean 0 and deviation 1 over the "
+                                                    "training set")
+
+
 SEED = Setting("seed", "int", 0, "seed of the points and of the train/test split", low=0, high=2**32 - 1)
 RATIO = Setting("test_ratio", "float", TEST_RATIO, "share of the points held out as the test set (0 to 0.95)",
                 low=0.0, high=0.95)
+
+
+STD_OFF = _standardize(False)
 
 
 def _counts(n: int, k: int) -> Array:
@@ -149,6 +143,28 @@ def _spiral(rng: np.random.Generator, s: dict[str, Any]) -> tuple[Array, Array]:
     return _jitter(rng, X, s["noise"]), y
 
 
+def _spheres(rng: np.random.Generator, s: dict[str, Any]) -> tuple[Array, Array]:
+    """Three features: label 1 in the ball of radius 0.5, label 0 in the shell 0.7 ≤ r ≤ 1 around it."""
+    n_out, n_in = _counts(s["n"], 2)
+    r = np.concatenate([rng.uniform(0.343, 1.0, n_out), 0.125 * rng.uniform(0, 1, n_in)]) ** (1 / 3)
+    u = rng.standard_normal((s["n"], 3))
+    X = r[:, None] * u / np.linalg.norm(u, axis=1, keepdims=True)  # uniform in the ball and in the shell
+    y = np.concatenate([np.zeros(n_out), np.ones(n_in)])
+    return _jitter(rng, X, s["noise"]), y
+
+
+@cache
+def table(file: str) -> Table:
+    """A table shipped in engine/data (read once)."""
+    return from_csv((DATA_DIR / file).read_text(encoding="utf-8"),
+                    task="regression" if file == "tips.csv" else "classification",
+                    target="tip" if file == "tips.csv" else None)
+
+
+def _file(file: str) -> Callable[[np.random.Generator, dict[str, Any]], tuple[Array, Array]]:
+    return lambda rng, s: (table(file).X, table(file).y)
+
+
 def _sine(rng: np.random.Generator, s: dict[str, Any]) -> tuple[Array, Array]:
     """y = sin(x) + noise with x uniform on [−π, π]."""
     x = rng.uniform(-np.pi, np.pi, s["n"])
@@ -158,94 +174,25 @@ def _sine(rng: np.random.Generator, s: dict[str, Any]) -> tuple[Array, Array]:
 DATASETS2D: dict[str, Generator2D] = {
     g.name: g
     for g in (
-        Generator2D("linear", "linearly separable", "classification", 2, (_n(), _noise(0.0), SEED, RATIO), _linear),
+        Generator2D("linear", "linearly separable", "classification", 2, (_n(), _noise(0.0), SEED, RATIO, STD_OFF),
+                    _linear),
         Generator2D("blobs", "Gaussian blobs (K classes)", "classification", 2,
-                    (_n(), _noise(0.2), _classes(3), SEED, RATIO), _blobs),
-        Generator2D("xor", "XOR", "classification", 2, (_n(), _noise(0.1), SEED, RATIO), _xor),
-        Generator2D("circles", "circles", "classification", 2, (_n(), _noise(0.05), SEED, RATIO), _circles),
-        Generator2D("moons", "two moons", "classification", 2, (_n(), _noise(0.1), SEED, RATIO), _moons),
+                    (_n(), _noise(0.2), _classes(3), SEED, RATIO, STD_OFF), _blobs),
+        Generator2D("xor", "XOR", "classification", 2, (_n(), _noise(0.1), SEED, RATIO, STD_OFF), _xor),
+        Generator2D("circles", "circles", "classification", 2, (_n(), _noise(0.05), SEED, RATIO, STD_OFF), _circles),
+        Generator2D("moons", "two moons", "classification", 2, (_n(), _noise(0.1), SEED, RATIO, STD_OFF), _moons),
         Generator2D("spiral", "spiral (K arms)", "classification", 2,
-                    (_n(300), _noise(0.03), _classes(3), SEED, RATIO), _spiral),
+                    (_n(300), _noise(0.03), _classes(3), SEED, RATIO, STD_OFF), _spiral),
         Generator2D("sine", "sine with noise (x → y regression)", "regression", 1,
-                    (_n(), _noise(0.1), SEED, RATIO), _sine),
+                    (_n(), _noise(0.1), SEED, RATIO, STD_OFF), _sine),
+        Generator2D("spheres", "a ball inside a shell (3 features)", "classification", 3,
+                    (_n(), _noise(0.05), SEED, RATIO, STD_OFF), _spheres),
+        Generator2D("iris", "Fisher's Iris (150 flowers, 4 features, 3 species)", "classification", 4,
+                    (SEED, RATIO, _standardize(True)), _file("iris.csv"), columns=table("iris.csv").columns,
+                    class_names=("setosa", "versicolor", "virginica")),
+        Generator2D("tips", "restaurant tips (244 bills, 6 features → the tip, regression)", "regression", 6,
+                    (SEED, RATIO, _standardize(True)), _file("tips.csv"), columns=table("tips.csv").columns,
+                    target="tip"),
     )
 }
-USER_SETTINGS = (SEED, RATIO)  # beside "points" or "csv"
-
-
-def split(X: Array, y: Array, test_ratio: float, seed: int) -> tuple[Dataset, Dataset]:
-    """Seeded shuffle, then round(test_ratio · n) points to the test set (at least one point stays in train)."""
-    if not 0.0 <= test_ratio < 1.0:
-        raise DataError(f"test_ratio must be at least 0 and below 1, got {test_ratio}")
-    n = X.shape[0]
-    n_test = min(int(round(test_ratio * n)), n - 1)
-    perm = np.random.default_rng([seed, 1]).permutation(n)  # its own stream: the split never moves the points
-    te, tr = np.sort(perm[:n_test]), np.sort(perm[n_test:])
-    return Dataset(X=X[tr], y=y[tr]), Dataset(X=X[te], y=y[te])
-
-
-def check_labels(y: Array) -> int:
-    """The number of classes K of labels y, which must be the whole numbers 0..K−1, each present."""
-    if np.any(y != np.round(y)) or np.any(y < 0):
-        bad = y[(y != np.round(y)) | (y < 0)][0]
-        raise DataError(f"labels must be whole numbers 0, 1, …, K−1; got {bad:g}")
-    k = int(y.max()) + 1
-    if k > MAX_CLASSES:
-        raise DataError(f"too many classes: labels go up to {k - 1} (at most {MAX_CLASSES} classes, "
-                        f"0..{MAX_CLASSES - 1})")
-    present = np.unique(y).astype(int)
-    if len(present) < 2:
-        raise DataError(f"need at least 2 classes; every label is {present[0]}")
-    if len(present) < k:
-        missing = sorted(set(range(k)) - set(present.tolist()))
-        raise DataError(f"labels must be 0..K−1 with every class present; no point has label {missing[0]}")
-    return k
-
-
-def _user(ds: Dataset, name: str, rest: dict[str, Any]) -> NetData:
-    s = check_settings(USER_SETTINGS, rest, prefix="problem.data.")
-    classify = ds.X.shape[1] == 2
-    k = check_labels(ds.y) if classify else None
-    train, test = split(ds.X, ds.y, s["test_ratio"], s["seed"])
-    return NetData(train=train, test=test, task="classification" if classify else "regression", classes=k, name=name)
-
-
-def _csv_columns(text: str) -> tuple[str, ...]:
-    """x1,x2,label for classification or x,y for regression, from the CSV header."""
-    try:
-        header = {h.strip().lower() for h in next(csv.reader(io.StringIO(text.strip())))}
-    except StopIteration:
-        raise DataError("the CSV file is empty") from None
-    if {"x1", "x2", "label"} <= header:
-        return ("x1", "x2", "label")
-    if {"x", "y"} <= header:
-        return ("x", "y")
-    raise DataError("the CSV header must name the columns x1,x2,label (classification) or x,y (regression)")
-
-
-def make_data(spec: dict[str, Any] | None) -> NetData:
-    """The NetData of a data spec: {"name", settings...}, {"points": [[x1, x2, label] | [x, y], ...]} or {"csv"}."""
-    spec = dict(spec or {"name": "xor"})
-    if "points" in spec:
-        points = spec.pop("points")
-        try:
-            width = len(points[0])
-        except (TypeError, IndexError, KeyError):
-            width = 3  # let validate_points say what is wrong
-        columns: tuple[str, ...] = ("x1", "x2", "label") if width != 2 else ("x", "y")
-        return _user(validate_points(points, columns=columns, max_points=MAX_POINTS), "points", spec)
-    if "csv" in spec:
-        text = spec.pop("csv")
-        if not isinstance(text, str):
-            raise DataError("csv must be the text of a CSV file")
-        columns = _csv_columns(text)
-        return _user(parse_csv(text, columns=columns, max_points=MAX_POINTS), "csv", spec)
-    name = spec.pop("name", "xor")
-    if name not in DATASETS2D:
-        raise DataError(f"unknown data set {name!r} (known: {', '.join(DATASETS2D)}, or points / csv)")
-    gen = DATASETS2D[name]
-    s = check_settings(gen.settings, spec, prefix="problem.data.")
-    X, y = gen.make(np.random.default_rng(s["seed"]), s)
-    train, test = split(X, y, s["test_ratio"], s["seed"])
-    classes = int(s.get("classes", 2)) if gen.task == "classification" else None
-    return NetData(train=train, test=test, task=gen.task, classes=classes, name=name)
+PLANE_SETS = tuple(g.name for g in DATASETS2D.values() if g.inputs == 2)  # the sets that take `features`

@@ -18,7 +18,8 @@ from typing import Any
 import numpy as np
 
 from engine.losses import LOSSES, objective, objective_value
-from engine.network import GRID_CHUNK, NetworkProblem, build_network
+from engine.network import GRID_CHUNK, NetworkProblem
+from engine.network_build import build_network
 from engine.settings import SettingsError
 
 MAX_N = 101  # grid points per side

@@ -5,8 +5,9 @@ Spec (`problem` of a run; every key but "kind" optional):
    "loss": "bce", "init": "xavier", "init_sigma": 0.1, "seed": 0,
    "data": {"name": "xor", "n": 400, "noise": 0.1, "test_ratio": 0.5, "seed": 0}
          | {"points": [[x1, x2, label], ...] or [[x, y], ...], "test_ratio"?, "seed"?} | {"csv": "x1,x2,label\\n..."}}
-Defaults follow the data: head sigmoid (2 classes), softmax (K > 2) or identity (regression); loss bce,
-ce or quadratic to match; layers [inputs, 4, 4, outputs]. `seed` seeds the initial weights.
+Data with any number of features (engine/netdata.py). engine/network_build.py builds a problem from a spec:
+defaults follow the data (head sigmoid for 2 classes, softmax for K > 2, identity for regression; the loss to
+match; layers [inputs, 4, 4, outputs]); `seed` seeds the initial weights.
 """
 
 from __future__ import annotations
@@ -16,24 +17,16 @@ from typing import Any
 
 import numpy as np
 
-from engine.datasets2d import DATASETS2D, MAX_CLASSES, MAX_POINTS, USER_SETTINGS, NetData, make_data
 from engine.losses import LOSSES, check_pairing, objective, objective_value
-from engine.nn import ACTIVATIONS, HEADS, INITS, MLP, Trace
+from engine.netdata import NetData
+from engine.nn import MLP, Trace
+from engine.planes import Plane, make_plane, plane_grid
 from engine.problems import Problem
-from engine.settings import Setting, SettingsError, check_settings
+from engine.settings import SettingsError
 
-MAX_HIDDEN_LAYERS = 8
-MAX_WIDTH = 64  # neurons per hidden layer
 FULL_EVAL_LIMIT = 1000  # above this many training examples a mini-batch step reports its batch loss
 MAX_GRID = 500  # predict_grid and hidden_grids: at most 500 × 500 points
 GRID_CHUNK = 1 << 16  # floats per layer per block over many parameter vectors: 512 kB, cache-sized
-
-NETWORK_SETTINGS = (
-    Setting("init_sigma", "float", 0.1, "σ of the normal initialisation", low=0.0, high=100.0),
-    Setting("seed", "int", 0, "seed of the initial weights", low=0, high=2**32 - 1),
-)
-SPEC_KEYS = ("kind", "layers", "activation", "head", "loss", "init", "data") + tuple(s.name for s in NETWORK_SETTINGS)
-
 
 @dataclass
 class Backprop:
@@ -60,16 +53,9 @@ class Backprop:
 Box = tuple[np.ndarray, np.ndarray] | tuple[list[float], list[float]]
 
 
-def _grid(box: Box, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """xs (n,), ys (n,) and the n² points (x, y) with point j·n + i = (xs[i], ys[j])."""
+def _check_n(n: int) -> None:
     if not 2 <= n <= MAX_GRID:
         raise SettingsError("n", f"grid size must be between 2 and {MAX_GRID}, got {n}")
-    low, high = np.asarray(box[0], dtype=np.float64), np.asarray(box[1], dtype=np.float64)
-    xs, ys = np.linspace(low[0], high[0], n), np.linspace(low[1], high[1], n)
-    P = np.empty((n * n, 2))
-    P[:, 0] = np.tile(xs, n)
-    P[:, 1] = np.repeat(ys, n)
-    return xs, ys, P
 
 
 class NetworkProblem(Problem):
@@ -151,7 +137,11 @@ class NetworkProblem(Problem):
             "n_train": self.n_train,
             "n_test": self.n_test,
             "input_box": [low, high],
+            "raw_features": self.data.raw_width,
+            **self.data.info(),
         }
+        if self.data.raw_width >= 2:
+            out["plane"] = make_plane(self.data).describe()
         if self.dim <= 64:
             out["param_names"] = list(self.param_names)
         return out
@@ -218,130 +208,45 @@ class NetworkProblem(Problem):
             out[f"{part}_accuracy"] = acc
         return out
 
-    def predict_grid(self, theta: np.ndarray, box: Box | None = None, n: int = 100
+    def plane(self, plane: Plane | None = None) -> Plane:
+        """The plane grids are drawn over: `plane`, or the slice through the first two features."""
+        if self.data.raw_width < 2:
+            raise SettingsError("problem.layers", "a grid over the input plane needs 2 or more features; use "
+                                                  "predict_curve")
+        return plane if plane is not None else make_plane(self.data)
+
+    def predict_grid(self, theta: np.ndarray, box: Box | None = None, n: int = 100, plane: Plane | None = None
                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Outputs over an n × n grid of the input plane: (xs, ys, Y) with Y[j, i] the output at (xs[i], ys[j]).
+        """Outputs over an n × n grid of a plane (default: the first two features; engine/planes.py):
+        (xs, ys, Y) with Y[j, i] the output at (xs[i], ys[j]).
 
         Y is (n, n) for one output and (n, n, K) (class probabilities) for softmax.
         """
-        if self.mlp.inputs != 2:
-            raise SettingsError("problem.layers", "a grid over the input plane needs 2 inputs; use predict_curve")
-        xs, ys, P = _grid(box if box is not None else self.data.box(), n)
-        Y = self.predict(theta, P)
+        plane = self.plane(plane)
+        _check_n(n)
+        xs, ys, R = plane_grid(plane, box if box is not None else plane.box(self.data), n)
+        Y = self.predict(theta, self.data.to_inputs(R))
         return xs, ys, (Y[:, 0].reshape(n, n) if Y.shape[1] == 1 else Y.reshape(n, n, Y.shape[1]))
 
     def predict_curve(self, theta: np.ndarray, x_range: tuple[float, float] | None = None, n: int = 200
                       ) -> tuple[np.ndarray, np.ndarray]:
-        """For one input: (xs (n,), outputs (n, outputs)) along x, the fitted curve over the data."""
-        if self.mlp.inputs != 1:
-            raise SettingsError("problem.layers", "a curve needs 1 input; use predict_grid")
+        """For one feature: (xs (n,), outputs (n, outputs)) along x, the fitted curve over the data."""
+        if self.data.raw_width != 1:
+            raise SettingsError("problem.layers", "a curve needs 1 feature; use predict_grid")
         low, high = x_range if x_range is not None else (self.data.box()[0][0], self.data.box()[1][0])
         xs = np.linspace(low, high, n)
-        return xs, self.predict(theta, xs[:, None])
+        return xs, self.predict(theta, self.data.to_inputs(xs[:, None]))
 
-    def hidden_grids(self, theta: np.ndarray, box: Box | None = None, n: int = 32) -> list[np.ndarray]:
-        """Each hidden layer's activations over an n × n grid: per layer (units, n, n), [u, j, i] at (xs[i], ys[j])."""
-        if self.mlp.inputs != 2:
-            raise SettingsError("problem.layers", "hidden-unit grids need 2 inputs")
-        _, _, P = _grid(box if box is not None else self.data.box(), n)
-        tr = self.trace(theta, P)
+    def hidden_grids(self, theta: np.ndarray, box: Box | None = None, n: int = 32, plane: Plane | None = None
+                     ) -> list[np.ndarray]:
+        """Each hidden layer's activations over an n × n grid of a plane: per layer (units, n, n), [u, j, i] at
+        (xs[i], ys[j])."""
+        plane = self.plane(plane)
+        _check_n(n)
+        _, _, R = plane_grid(plane, box if box is not None else plane.box(self.data), n)
+        tr = self.trace(theta, self.data.to_inputs(R))
         return [a.T.reshape(a.shape[1], n, n) for a in tr.post[:-1]]
 
     def layers(self, theta: np.ndarray) -> list[dict[str, Any]]:
         """Each layer's weights as JSON: [{"W": (inputs × outputs), "b": (outputs)}, ...]."""
         return [{"W": W.tolist(), "b": b.tolist()} for W, b in self.mlp.unpack(np.asarray(theta, dtype=np.float64))]
-
-
-# ----- building from a spec ---------------------------------------------------------------------
-def _check_layers(layers: Any, data: NetData, head: str) -> list[int]:
-    if not isinstance(layers, list) or not all(isinstance(s, int) and not isinstance(s, bool) for s in layers):
-        raise SettingsError("problem.layers", f"must be a list of whole numbers such as [2, 4, 4, 1], got {layers!r}")
-    if len(layers) < 2:
-        raise SettingsError("problem.layers", "needs at least the inputs and the outputs, e.g. [2, 1]")
-    if len(layers) - 2 > MAX_HIDDEN_LAYERS:
-        raise SettingsError("problem.layers", f"at most {MAX_HIDDEN_LAYERS} hidden layers, got {len(layers) - 2}")
-    for i, s in enumerate(layers[1:-1], start=1):
-        if not 1 <= s <= MAX_WIDTH:
-            raise SettingsError("problem.layers", f"hidden layer {i} has {s} neurons (1 to {MAX_WIDTH} allowed)")
-    if layers[0] != data.inputs:
-        raise SettingsError("problem.layers", f"the data has {data.inputs} input(s), so layers must start with "
-                                              f"{data.inputs}, not {layers[0]}")
-    want = _outputs(data, head, layers[-1])
-    if layers[-1] != want:
-        raise SettingsError("problem.layers", f"a {head} head on this data needs {want} output(s), not {layers[-1]}")
-    return layers
-
-
-def _outputs(data: NetData, head: str, asked: int | None = None) -> int:
-    """The number of outputs a head needs on this data (refusing heads that make no sense for it)."""
-    k = data.classes
-    if head == "softmax":
-        if k is None:
-            raise SettingsError("problem.head", "a softmax head needs class labels; this data is regression")
-        return k
-    if head == "sigmoid":
-        if k is None:
-            raise SettingsError("problem.head", "a sigmoid head needs labels 0/1; use identity for regression")
-        if k > 2:
-            raise SettingsError("problem.head", f"a sigmoid head has one output for 2 classes; this data has {k}: "
-                                                "use softmax")
-        return 1
-    if k is not None and k > 2:
-        return k  # identity on K classes: one output per class, regressed on one-hot targets
-    if k is not None and asked == 2:
-        return 2
-    return 1
-
-
-def _name(spec: dict[str, Any], key: str, table: Any, default: str) -> str:
-    """spec[key] if it names an entry of `table` (default when absent), else a SettingsError naming the field."""
-    value = spec.get(key)
-    if value is None:
-        return default
-    if not isinstance(value, str) or value not in table:
-        raise SettingsError(f"problem.{key}", f"unknown {key} {value!r} (known: {', '.join(table)})")
-    return value
-
-
-def build_network(spec: dict[str, Any]) -> NetworkProblem:
-    """A NetworkProblem from a `problem` spec (see the module docstring)."""
-    unknown = [k for k in spec if k not in SPEC_KEYS]
-    if unknown:
-        raise SettingsError(f"problem.{unknown[0]}", f"unknown setting (known: {', '.join(SPEC_KEYS[1:])})")
-    data_spec = spec.get("data")
-    if data_spec is not None and not isinstance(data_spec, dict):
-        raise SettingsError("problem.data", "must be an object: {\"name\": ...}, {\"points\": [...]} or {\"csv\": ...}")
-    data = make_data(data_spec)
-    classes = data.classes
-    head = _name(spec, "head", HEADS, "identity" if classes is None else "sigmoid" if classes == 2 else "softmax")
-    loss = _name(spec, "loss", LOSSES, {"sigmoid": "bce", "softmax": "ce", "identity": "quadratic"}[head])
-    layers = spec.get("layers")
-    if layers is None:
-        layers = [data.inputs, 4, 4, _outputs(data, head)]
-    layers = _check_layers(layers, data, head)
-    init = _name(spec, "init", INITS, "xavier")
-    activation = spec.get("activation") or "tanh"
-    if not isinstance(activation, str) and not (
-            isinstance(activation, list) and all(isinstance(a, str) for a in activation)):
-        raise SettingsError("problem.activation", f"must be a name or a list of names, got {activation!r}")
-    s = check_settings(NETWORK_SETTINGS, {k: spec[k] for k in ("init_sigma", "seed") if spec.get(k) is not None},
-                       prefix="problem.")
-    mlp = MLP(layers, activation, head)
-    return NetworkProblem(mlp, loss, data, init=init, init_sigma=s["init_sigma"], seed=s["seed"])
-
-
-def describe() -> dict[str, Any]:
-    """The network tables as JSON, for schemas, menus and docs: names, titles, formulas, settings and limits."""
-    return {
-        "activations": {a.name: {"title": a.title, "formula": a.formula} for a in ACTIVATIONS.values()},
-        "heads": {h.name: {"title": h.title, "formula": h.formula} for h in HEADS.values()},
-        "losses": {loss.name: {"title": loss.title, "formula": loss.formula, "heads": list(loss.heads)}
-                   for loss in LOSSES.values()},
-        "inits": {i.name: {"title": i.title} for i in INITS.values()},
-        "datasets": {g.name: {"title": g.title, "task": g.task, "inputs": g.inputs,
-                              "settings": [f.describe() for f in g.settings]} for g in DATASETS2D.values()},
-        "user_data": [f.describe() for f in USER_SETTINGS],
-        "settings": [f.describe() for f in NETWORK_SETTINGS],
-        "limits": {"hidden_layers": MAX_HIDDEN_LAYERS, "width": MAX_WIDTH, "points": MAX_POINTS,
-                   "classes": MAX_CLASSES},
-    }

@@ -127,9 +127,11 @@ def _adam(theta: np.ndarray, g: np.ndarray, state: State, s: Settings, ctx: Cont
     v = b2 * state["exp_avg_sq"] + (1.0 - b2) * g * g
     correct = _is(s, "bias_correction")
     m_hat = np.where(correct, m / (1.0 - b1**t), m)
-    v_hat = np.where(correct, v / (1.0 - b2**t), v)
-    v_max = np.where(_is(s, "amsgrad"), np.maximum(state["max_exp_avg_sq"], v_hat), v_hat)
-    step = m_hat / (np.sqrt(v_max) + s["eps"])
+    # AMSGrad as torch.optim.Adam computes it: the running maximum of the raw second moment v, bias-corrected
+    # after the maximum (not the maximum of the corrected v̂, which differs while 1 − β2ᵗ is growing).
+    v_max = np.where(_is(s, "amsgrad"), np.maximum(state["max_exp_avg_sq"], v), v)
+    v_hat = np.where(correct, v_max / (1.0 - b2**t), v_max)
+    step = m_hat / (np.sqrt(v_hat) + s["eps"])
     return theta - s["lr"] * step, {"exp_avg": m, "exp_avg_sq": v, "max_exp_avg_sq": v_max, "step": t}
 
 
@@ -149,12 +151,12 @@ _ADAM_SETTINGS = (
     Setting("betas", "floats", [0.9, 0.999], "β1, β2: decay of the first and second moments", low=0.0, high=0.99999,
             length=2),
     EPS,
-    Setting("amsgrad", "bool", False, "AMSGrad: divide by the running maximum of v̂"),
+    Setting("amsgrad", "bool", False, "AMSGrad: divide by the running maximum of v (bias-corrected after it)"),
     Setting("bias_correction", "bool", True, "divide the moments by 1 − βᵗ"),
 )
 _ADAM_FORMULA = (
     "m ← β1·m + (1−β1)·g;  v ← β2·v + (1−β2)·g²;  m̂ = m/(1−β1ᵗ), v̂ = v/(1−β2ᵗ);  "
-    "θ ← θ − γ·m̂/(√v̂ + ε)  (AMSGrad: √max v̂)"
+    "θ ← θ − γ·m̂/(√v̂ + ε)  (AMSGrad: vmax ← max(vmax, v), v̂ = vmax/(1−β2ᵗ))"
 )
 
 OPTIMIZERS: dict[str, Optimizer] = {

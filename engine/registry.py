@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine import lessons, network
+from engine import lessons, network_build
 from engine.optimizers import OPTIMIZERS
 from engine.schedules import SCHEDULES
 from engine.stopping import STOP_SETTINGS
@@ -29,7 +29,7 @@ def describe() -> dict[str, Any]:
         },
         "stop": [s.describe() for s in STOP_SETTINGS],
         "surfaces": {name: s.describe() for name, s in SURFACES.items()},
-        "networks": network.describe(),
+        "networks": network_build.describe(),
         "lessons": lessons.describe(),
     }
     return out

@@ -8,7 +8,7 @@ copy of the weights; hidden-unit grids use the problem's inspection network and 
 from __future__ import annotations
 
 import math
-from typing import Annotated
+from typing import Annotated, Literal
 
 import numpy as np
 from fastapi import APIRouter, Body, Query, Response
@@ -20,19 +20,43 @@ from app.netview import Box, grid_json, hidden_json, network_json
 from app.schemas import error_responses
 from app.schemas_network import HiddenGrids, NetworkWeights, Outputs, Prediction, PredictPoints
 from engine.network import NetworkProblem
+from engine.planes import Plane, make_plane
+from engine.settings import SettingsError
+from engine.tables import MAX_FEATURES
 
 router = APIRouter(prefix="/api/runs", tags=["network"], responses=error_responses(401, 404, 409))
 MAX_PREDICT_N = 200  # GET /predict: points per side of the grid (or along the curve)
 MAX_HIDDEN_N = 64  # GET /hidden: points per side of each unit's grid
 BOX_NAMES = ("x_min", "x_max", "y_min", "y_max")
 Racer = Annotated[int, Query(ge=0, description="whose weights (0: the first racer)")]
-Coord = Annotated[float | None, Query(allow_inf_nan=False, description="input box; all or none (default: the "
-                                                                       "data's box with a margin)")]
+Coord = Annotated[float | None, Query(allow_inf_nan=False, description="box on the plane; all or none (default: "
+                                                                       "the data's box with a margin)")]
+PlaneMode = Annotated[Literal["slice", "pca"], Query(description="the plane of the features the grid covers: a slice "
+                                                                 "through x_feature and y_feature (the others at "
+                                                                 "their means) or the first two principal "
+                                                                 "components")]
+Feature = Annotated[int | None, Query(ge=0, le=MAX_FEATURES - 1, description="a slice's feature, numbered from 0 "
+                                                                               "(default: 0 for x, 1 for y)")]
+
+
+def plane_of(problem: NetworkProblem, mode: str, x_feature: int | None, y_feature: int | None) -> Plane | None:
+    """The plane asked for (None: one feature, a curve), refusals naming the query parameter."""
+    if problem.data.raw_width < 2:
+        return None
+    if mode == "pca" and (x_feature is not None or y_feature is not None):
+        raise RequestError(("query", "x_feature" if x_feature is not None else "y_feature"),
+                           "a principal-component plane takes no features")
+    pair = None if mode == "pca" else (0 if x_feature is None else x_feature, 1 if y_feature is None else y_feature)
+    try:
+        return make_plane(problem.data, mode, pair)
+    except SettingsError as exc:
+        raise RequestError(("query", exc.field), str(exc).partition(": ")[2]) from None
 
 
 def input_box(problem: NetworkProblem, given: dict[str, float | None]) -> Box | None:
-    """The input box asked for (x_min, x_max, and y_min, y_max for 2 inputs; all or none), or None: the data's."""
-    names = BOX_NAMES if problem.mlp.inputs == 2 else BOX_NAMES[:2]
+    """The box asked for on the plane (x_min, x_max, and y_min, y_max with 2 features or more; all or none), or
+    None: the data's."""
+    names = BOX_NAMES if problem.data.raw_width >= 2 else BOX_NAMES[:2]
     missing = [k for k in names if given[k] is None]
     if len(missing) == len(names):
         return None
@@ -65,6 +89,7 @@ async def predict_grid(
     n: Annotated[int, Query(ge=2, le=MAX_PREDICT_N, description="grid points per side (one input: points "
                                                                 "along the curve)")] = 100,
     x_min: Coord = None, x_max: Coord = None, y_min: Coord = None, y_max: Coord = None,
+    plane: PlaneMode = "slice", x_feature: Feature = None, y_feature: Feature = None,
 ) -> Response:
     """2 inputs: {x, y, z} with z[j][i] the output at (x[i], y[j]) (P(class 1) for a sigmoid head); softmax adds
     label (argmax), confidence (the largest probability, also z) and probs[j][i][k]. One input: the fitted
@@ -72,7 +97,8 @@ async def predict_grid(
     problem = network_of(entry, "/predict")
     theta = entry.run.theta[check_racer(entry.run, racer)].copy()
     box = input_box(problem, {"x_min": x_min, "x_max": x_max, "y_min": y_min, "y_max": y_max})
-    return await json_off_loop(lambda: grid_json(problem, theta, n, box))
+    where = plane_of(problem, plane, x_feature, y_feature)
+    return await json_off_loop(lambda: grid_json(problem, theta, n, box, where))
 
 
 @router.post("/{run_id}/predict", response_model=Outputs, summary="The network's output at given points",
@@ -83,13 +109,13 @@ async def predict_points(entry: EntryDep, body: Annotated[PredictPoints, Body()]
     run = entry.run
     if not 0 <= body.racer < len(run.racers):
         raise RequestError(("body", "racer"), f"no racer {body.racer} (this run has {len(run.racers)})")
-    width = problem.mlp.inputs
+    width = problem.data.raw_width
     for m, row in enumerate(body.points):
         if len(row) != width:
             raise RequestError(("body", "points", m), f"must be {width} number{'s' if width > 1 else ''} "
-                                                      f"(the network has {width} input{'s' if width > 1 else ''})")
+                                                      f"(the data has {width} feature{'s' if width > 1 else ''})")
     theta = run.theta[body.racer].copy()
-    X = np.array(body.points, dtype=np.float64)
+    X = problem.data.to_inputs(np.array(body.points, dtype=np.float64))
     return await json_off_loop(lambda: {"outputs": problem.predict(theta, X).tolist()})
 
 
@@ -98,13 +124,16 @@ async def hidden(
     entry: EntryDep, racer: Racer = 0,
     n: Annotated[int, Query(ge=2, le=MAX_HIDDEN_N, description="grid points per side")] = 32,
     x_min: Coord = None, x_max: Coord = None, y_min: Coord = None, y_max: Coord = None,
+    plane: PlaneMode = "slice", x_feature: Feature = None, y_feature: Feature = None,
 ) -> Response:
-    """layers[l][u] is hidden unit u of hidden layer l over an n × n grid, [j][i] at (x[i], y[j]) (2 inputs)."""
+    """layers[l][u] is hidden unit u of hidden layer l over an n × n grid of a plane of the features, [j][i] at
+    (x[i], y[j]); `plane` says which (with more than two features, a slice or the principal components)."""
     problem = network_of(entry, "/hidden")
-    if problem.mlp.inputs != 2:
-        raise RequestError((), "/hidden needs a network with 2 inputs (a grid over the input plane); this one has 1",
+    if problem.data.raw_width < 2:
+        raise RequestError((), "/hidden needs data with 2 features or more (a grid over a plane); this has 1",
                            status_code=409)
     check_racer(entry.run, racer)
     box = input_box(problem, {"x_min": x_min, "x_max": x_max, "y_min": y_min, "y_max": y_max})
+    where = plane_of(problem, plane, x_feature, y_feature)
     # The engine's inspection buffers: under the run's lock, like backprop tables (app/compute.py).
-    return await json_off_loop(lambda: hidden_json(problem, entry.run.theta[racer].copy(), n, box), entry)
+    return await json_off_loop(lambda: hidden_json(problem, entry.run.theta[racer].copy(), n, box, where), entry)

@@ -6,6 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter
 
+from app.bounds import publish_registry
 from app.deps import SettingsDep, StoreDep
 from app.schemas import CLIENT_MESSAGES, PROBLEM_SPECS, Health, error_responses
 from app.settings import Settings
@@ -15,13 +16,14 @@ router = APIRouter(prefix="/api", tags=["registry"], responses=error_responses(4
 
 
 def registry_payload(settings: Settings) -> dict[str, Any]:
-    """engine.registry.describe() plus problem kinds, websocket message types and the server's limits."""
-    return {
+    """engine.registry.describe() plus problem kinds, websocket message types and the server's limits (with the
+    bounds they narrow written in: app/bounds.py)."""
+    return publish_registry({
         **registry.describe(),
         "problems": list(PROBLEM_SPECS),
         "messages": list(CLIENT_MESSAGES),
         "limits": settings.limits(),
-    }
+    }, settings)
 
 
 @router.get("/registry", summary="Optimizers, schedules, stopping tests, problem kinds and limits")

@@ -84,9 +84,10 @@ export const getFlow = (id, perSide, box) =>
   request("GET", `/api/runs/${id}/flow${query({ per_side: perSide, ...box })}`);
 // Networks: the weights, the model's output over the input plane (or at given points), the hidden units.
 export const getNetwork = (id) => request("GET", `/api/runs/${id}/network`);
-export const getPredict = (id, n) => request("GET", `/api/runs/${id}/predict${query({ n })}`);
+// `plane`: {plane: "slice" | "pca", x_feature, y_feature} for data with more than two features.
+export const getPredict = (id, n, plane = {}) => request("GET", `/api/runs/${id}/predict${query({ n, ...plane })}`);
 export const postPredict = (id, points) => request("POST", `/api/runs/${id}/predict`, { points });
-export const getHidden = (id, n) => request("GET", `/api/runs/${id}/hidden${query({ n })}`);
+export const getHidden = (id, n, plane = {}) => request("GET", `/api/runs/${id}/hidden${query({ n, ...plane })}`);
 // The lecture (issue 5): backprop table, cross-entropy vs quadratic, loss-landscape slices, one update explained.
 export const getBackprop = (id, params) => request("GET", `/api/runs/${id}/backprop${query(params)}`);
 /** Run `id`'s network, or the small default network when id is null. */

@@ -15,6 +15,7 @@ import { createDecision } from "./charts/decision.js";
 import { createHidden } from "./charts/hidden.js";
 import { createMetrics } from "./charts/metrics.js";
 import { fmt } from "./format.js";
+import { createPlaneChoice } from "./net_plane.js";
 
 const GRID_N = 60; // decision grid asked for over REST
 const HIDDEN_FLOATS = 100000; // hidden-unit grids asked for over REST: n × n per unit, within this budget
@@ -51,7 +52,10 @@ function shapeOf(p, data) {
     const xs = data.train.X.map((r) => r[0]);
     xRange = [Math.min(...xs), Math.max(...xs)];
   }
-  return { sizes: p.layers, activations: p.activation || [], head: p.head, inputs: p.inputs, xRange };
+  // Inputs named by their columns (CSV, Iris) or features (x1², sin x1); the generic x1, x2, … stay subscripted.
+  const generic = (p.input_names || []).every((n, i) => n === `x${i + 1}` || (n === "x" && p.inputs === 1));
+  return { sizes: p.layers, activations: p.activation || [], head: p.head, inputs: p.inputs, xRange,
+    names: generic ? null : p.input_names };
 }
 
 /** Points per side of each hidden unit's grid: 32, fewer for wide networks (8 × 64 units: 13). */
@@ -78,6 +82,19 @@ function setCaptions(p) {
   }
 }
 
+/** The slide's sums beside the diagram: "4 + 2 = 6 neurons · (3 × 4) + (4 × 2) = 20 weights · 20 + 4 + 2 = 26". */
+function counting(layers) {
+  const el = document.getElementById("net-counting");
+  if (!el || !layers || layers.length < 2) return;
+  const units = layers.slice(1);
+  const neurons = units.reduce((a, b) => a + b, 0);
+  const weights = layers.slice(1).reduce((a, n, l) => a + layers[l] * n, 0);
+  const edges = layers.slice(1).map((n, l) => `(${layers[l]} × ${n})`).join(" + ");
+  el.innerHTML = `<span data-sum="neurons">${units.join(" + ")} = ${neurons} neurons</span> · `
+    + `<span data-sum="weights">${edges} = ${weights} weights</span> · `
+    + `<span data-sum="params">${weights} + ${units.join(" + ")} = ${weights + neurons} parameters</span>`;
+}
+
 function readout(state) {
   const el = document.querySelector('[data-readout="test_accuracy"]');
   if (!el || !state) return;
@@ -98,6 +115,8 @@ export function createNetworkView() {
   const weights = createWeights(byId("plot-net-weights"));
   const decision = createDecision(byId("plot-net-decision"));
   const hidden = createHidden(byId("plot-net-hidden"));
+  const plane = createPlaneChoice(byId("net-plane-field"), byId("net-plane"), byId("net-plane-text"),
+    () => refresh(S.run.id));
   const log = byId("net-log-loss");
   const metrics = createMetrics(byId("plot-net-metrics"), { logLoss: log.checked });
   log.addEventListener("change", () => metrics.setLog(log.checked));
@@ -147,6 +166,8 @@ export function createNetworkView() {
       setCaptions(p);
     }
     if (newRun) {
+      plane.reset(p, run.id);
+      counting(p.layers);
       samples = emptySamples();
       decision.reset(p, run.data, run.net.grid, run.generation);
       if (!run.data) loadData(run.id);
@@ -199,7 +220,10 @@ export function createNetworkView() {
       jobs.weights.poke();
       if (S.run.state?.problem?.inputs === 1) jobs.hidden.poke();
     }
-    if (changed.includes("grid")) jobs.decision.poke();
+    if (changed.includes("grid")) {
+      jobs.decision.poke();
+      plane.say(S.run.net.grid?.plane);
+    }
     if (changed.includes("hidden")) jobs.hidden.poke();
   }
 
@@ -221,8 +245,9 @@ export function createNetworkView() {
     try {
       const [net, grid, units] = await Promise.all([
         socket.getNetwork(id).catch(() => null),
-        socket.getPredict(id, GRID_N).catch(() => null),
-        p && p.inputs === 2 && p.layers.length > 2 ? socket.getHidden(id, hiddenN(p)).catch(() => null) : null,
+        socket.getPredict(id, GRID_N, plane.choice()).catch(() => null),
+        p && (p.raw_features ?? p.inputs) >= 2 && p.layers.length > 2
+          ? socket.getHidden(id, hiddenN(p), plane.choice()).catch(() => null) : null,
       ]);
       if (S.run.id !== id) return;
       S.setNet({ network: net, grid, hidden: units });

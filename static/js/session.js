@@ -23,6 +23,13 @@ export function createSession(render, status) {
   let landLoading = false;
   const throughput = createThroughput();
   const stream = socket.createStream(handlers());
+  // The plane a network's grids are drawn over (network_view.js picks it): subscribed now, and again after a
+  // reconnection, for the run it was picked for.
+  let plane = null; // {id, plane: {plane, x_feature, y_feature}}
+  document.addEventListener("descent-plane", (ev) => {
+    plane = ev.detail;
+    if (plane.id === S.run.id) stream.send({ type: "subscribe", ...plane.plane });
+  });
 
   /** The run has finished (converged, diverged or stopped). */
   const terminal = () => TERMINAL.includes(S.run.state?.status);
@@ -133,6 +140,7 @@ export function createSession(render, status) {
         const wasPlaying = S.playing();
         throughput.reset();
         S.resync(msg.state, msg.steps || []);
+        if (plane && plane.id === S.run.id) stream.send({ type: "subscribe", ...plane.plane });
         S.setNet(msg);
         render.redrawAll();
         // After a drop the server paused the run: go on playing if it was playing.
@@ -159,6 +167,7 @@ export function createSession(render, status) {
       reset(msg) {
         throughput.reset();
         S.resync(msg.state, msg.steps || []);
+        if (plane && plane.id === S.run.id) stream.send({ type: "subscribe", ...plane.plane });
         S.setNet(msg);
         // A run that grew the landscape (a divergence) starts again in the run's own box, as does a start outside.
         clearTimeout(boxTimer);

@@ -49,7 +49,7 @@ NASTY = [
     "1e400",
     '{"type": null}',
     '{"type": "play", "speed": 1e400}',
-    '{"type": "step", "n": 1e3}',
+    '{"type": "step", "n": 2.5}',  # 1e3 is a whole number (JSON Schema's integer): accepted
     '{"type": "step", "n": 100000000000000000000000}',
     '{"type": "step", "n": true}',
     '{"type": "set", "optimizer": "gd"}',

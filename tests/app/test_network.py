@@ -93,7 +93,7 @@ BAD_NETWORKS: list[tuple[dict[str, Any], list[str], str]] = [
     ({"data": {"points": [[0, 0, 0.5], [1, 1, 1]]}}, ["data"], "whole numbers"),
     ({"data": {"points": [[0, 0, 0], [1, 1, 1]], "test_ratio": 0.99}}, ["data", "test_ratio"],
      "less than or equal to 0.95"),
-    ({"data": {"csv": "a,b\n1,2\n"}}, ["data"], "x1,x2,label"),
+    ({"data": {"csv": "a,b\n1,2\n"}}, ["data"], "target column label"),
     ({"init_sigma": -1}, ["init_sigma"], "greater than or equal to 0"),
     ({"depth": 3}, ["depth"], "unknown field"),
 ]
@@ -121,7 +121,7 @@ def test_predict_grid_and_points_sigmoid(client: StrictClient) -> None:
     s = new_run(client, {"problem": XOR})
     client.post(url(s, "step"), json={"n": 10})
     g = client.get(url(s, "predict"), params={"n": 21}).json()
-    assert set(g) == {"x", "y", "z"} and len(g["x"]) == len(g["y"]) == 21
+    assert set(g) == {"x", "y", "z", "plane"} and len(g["x"]) == len(g["y"]) == 21
     z = np.array(g["z"])
     assert z.shape == (21, 21) and np.all((z > 0) & (z < 1))
     low, high = s["problem"]["input_box"]
@@ -137,7 +137,7 @@ def test_predict_softmax_rows_sum_to_one(client: StrictClient) -> None:
     s = new_run(client, {"problem": SPIRAL})
     client.post(url(s, "step"), json={"n": 5})
     g = client.get(url(s, "predict"), params={"n": 12}).json()
-    assert set(g) == {"x", "y", "z", "label", "confidence", "probs"}
+    assert set(g) == {"x", "y", "z", "label", "confidence", "probs", "plane"}
     P = np.array(g["probs"])
     assert P.shape == (12, 12, 3) and np.allclose(P.sum(axis=2), 1.0)
     assert np.array_equal(np.array(g["label"]), P.argmax(axis=2))
@@ -174,7 +174,7 @@ def test_one_input_regression_predicts_a_curve(client: StrictClient) -> None:
     out = client.post(url(s, "predict"), json={"points": [[c["x"][2]]]}).json()["outputs"]
     assert out[0][0] == pytest.approx(c["y"][2])
     r = client.get(url(s, "hidden"))
-    assert r.status_code == 409 and "2 inputs" in r.json()["detail"]
+    assert r.status_code == 409 and "2 features" in r.json()["detail"]
     d = client.get(url(s, "data")).json()
     assert d["inputs"] == 1 and d["task"] == "regression" and d["classes"] is None
     assert len(d["train"]["X"]) == 32 and len(d["train"]["X"][0]) == 1 and len(d["test"]["y"]) == 8
@@ -198,7 +198,7 @@ def test_hidden_thumbnails_are_each_units_activation(client: StrictClient) -> No
 def test_data_of_a_network_run(client: StrictClient) -> None:
     s = new_run(client, {"problem": SPIRAL})
     d = client.get(url(s, "data")).json()
-    assert set(d) == {"train", "test", "task", "classes", "inputs"}
+    assert set(d) == {"train", "test", "task", "classes", "inputs", "raw", "columns", "input_names"}
     assert d["task"] == "classification" and d["classes"] == 3 and d["inputs"] == 2
     assert len(d["train"]["X"]) == 48 and len(d["test"]["X"]) == 12 and len(d["train"]["y"]) == 48
     assert set(d["train"]["y"]) | set(d["test"]["y"]) == {0.0, 1.0, 2.0}
@@ -282,7 +282,8 @@ def test_subscribe_reduces_what_is_sent(client: StrictClient) -> None:
         ws.send_json({"type": "subscribe", "weights": False, "grid": False, "hidden": False, "steps": False})
         sub, _ = recv_until(ws, "subscribed")
         assert sub == {"type": "subscribed", "frame_hz": 30.0, "steps": False, "weights": False, "grid": False,
-                       "grid_hz": 5.0, "grid_n": 60, "hidden": False}
+                       "grid_hz": 5.0, "grid_n": 60, "hidden": False, "plane": "slice", "x_feature": 0,
+                       "y_feature": 1}
         ws.send_json({"type": "play", "speed": 300})
         recv_until(ws, "status", where=lambda m: m["status"] == "running")
         frames = frames_until(ws, lambda f: len(f) >= 5)
@@ -331,10 +332,10 @@ def test_grids_are_computed_once_for_every_watcher_within_the_time_budget(client
     computed: list[tuple[Any, frozenset[int]]] = []
     compute = net.compute
 
-    def slow_compute(sizes: Any, hidden: bool, keep: Any) -> float:
+    def slow_compute(views: Any, keep: Any) -> float:
         time.sleep(0.05)  # as if the network were big: 50 ms per grid
-        computed.append((net.key(), frozenset(sizes)))
-        return float(compute(sizes, hidden, keep)) + 0.05
+        computed.append((net.key(), frozenset(views)))
+        return float(compute(views, keep)) + 0.05
 
     monkeypatch.setattr(net, "compute", slow_compute)
     with client.websocket_connect(url(s, "stream")) as a, client.websocket_connect(url(s, "stream")) as b:

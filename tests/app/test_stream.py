@@ -199,7 +199,7 @@ def test_step_reset_and_racers_messages(client: StrictClient) -> None:
         ws.send_json({"type": "subscribe", "frame_hz": 10, "steps": False, "grid_hz": 2})
         sub, _ = recv_until(ws, "subscribed")
         assert sub == {"type": "subscribed", "frame_hz": 10.0, "steps": False, "weights": True, "grid": True,
-                       "grid_hz": 2.0, "grid_n": 60, "hidden": True}
+                       "grid_hz": 2.0, "grid_n": 60, "hidden": True, "plane": "slice", "x_feature": 0, "y_feature": 1}
         ws.send_json({"type": "step", "n": 2})
         frame, _ = recv_until(ws, "frame", where=lambda m: m["state"]["t"] == 3)
         assert frame["steps"] == []

@@ -4,11 +4,14 @@ import numpy as np
 import pytest
 
 from engine.datasets import DataError
-from engine.datasets2d import DATASETS2D, MAX_POINTS, TEST_RATIO, make_data, split
+from engine.datasets2d import DATASETS2D, MAX_POINTS, TEST_RATIO
+from engine.netdata import make_data, split
 from engine.settings import SettingsError
 
+GENERATED = [name for name, g in DATASETS2D.items() if any(s.name == "n" for s in g.settings)]
 
-@pytest.mark.parametrize("name", list(DATASETS2D))
+
+@pytest.mark.parametrize("name", GENERATED)
 def test_generators_are_seeded_sized_and_labelled(name: str) -> None:
     gen = DATASETS2D[name]
     a = make_data({"name": name, "n": 101, "seed": 3})
@@ -90,26 +93,28 @@ def test_csv_classification_and_regression() -> None:
     np.testing.assert_array_equal(d.train.y, [0, 1, 1, 0])
     r = make_data({"csv": "y,x\n1,0\n2,1\n3,2\n"})
     assert r.task == "regression" and r.train.n + r.test.n == 3
-    np.testing.assert_array_equal(np.sort(np.concatenate([r.train.X[:, 0], r.test.X[:, 0]])), [0, 1, 2])
+    np.testing.assert_array_equal(np.sort(r.raw_all()[:, 0]), [0, 1, 2])
+    assert r.mean is not None and r.std is not None  # a CSV is standardised by default, on the training rows
+    np.testing.assert_allclose(r.train.X, (r.raw_train - r.mean) / r.std)
 
 
 @pytest.mark.parametrize(
     ("spec", "message"),
     [
-        ({"points": [[0, 0, 0], [float("nan"), 1, 1]]}, "non-finite x1"),
-        ({"points": [[0, 0, 0], [1, float("inf"), 1]]}, "non-finite x2"),
-        ({"points": [[0, 0, 0], [1, 1, "one"]]}, "must be numbers"),
-        ({"points": [[0, 0, 1]]}, "at least 2 points"),
-        ({"points": [[0, 0, 0], [1, 1, 0.5]]}, "whole numbers"),
+        ({"points": [[0, 0, 0], [float("nan"), 1, 1]]}, "point 1, column x1: nan is refused"),
+        ({"points": [[0, 0, 0], [1, float("inf"), 1]]}, "point 1, column x2: inf is refused"),
+        ({"points": [[0, 0, 0], [1, 1, "one"]]}, "point 1, column 2: 'one' is not a number"),
+        ({"points": [[0, 0, 1]]}, "at least 2 rows"),
+        ({"points": [[0, 0, 0], [1, 1, 0.5]]}, "point 1, column label: labels must be whole numbers"),
         ({"points": [[0, 0, 0], [1, 1, -1]]}, "whole numbers"),
-        ({"points": [[0, 0, 1], [1, 1, 1]]}, "at least 2 classes"),
-        ({"points": [[0, 0, 0], [1, 1, 2]]}, "no point has label 1"),
-        ({"points": [[0, 0, 0], [1, 1, 10]]}, "too many classes"),
-        ({"points": [[0, 0, 0, 1], [1, 1, 1, 1]]}, "rows of 3 numbers"),
-        ({"points": [[0, 0, i % 2] for i in range(MAX_POINTS + 1)]}, "too many points"),
-        ({"csv": "a,b\n1,2\n"}, "x1,x2,label"),
+        ({"points": [[0, 0, 1], [1, 1, 1]]}, "every row has label 1; need at least 2 classes"),
+        ({"points": [[0, 0, 0], [1, 1, 2]]}, "no row has label 1"),
+        ({"points": [[0, 0, 0], [1, 1, 10]]}, "point 1, column label: too many classes"),
+        ({"points": [[0, 0, 0, 1], [1, 1, 1]]}, "point 1 has 3 values, point 0 has 4"),
+        ({"points": [[0, 0, i % 2] for i in range(MAX_POINTS + 1)]}, "too many rows"),
+        ({"csv": "a,b\n1,2\n"}, "target column label"),
         ({"csv": ""}, "empty"),
-        ({"csv": "x1,x2,label\n0,0,0\n1,x,1\n"}, "CSV line 3"),
+        ({"csv": "x1,x2,label\n0,0,0\n1,x,1\n"}, "CSV row 2 \\(line 3\\), column x2: 'x' is not a number"),
         ({"csv": 5}, "text of a CSV"),
         ({"name": "swirl"}, "unknown data set"),
     ],

@@ -58,6 +58,19 @@ def test_the_multilayer_lesson_counts_its_own_network() -> None:
         assert phrase in les.caption
 
 
+def test_the_multilayer_lesson_is_the_slides_3_4_2_network_and_trains() -> None:
+    les = LESSONS["mlp"]
+    run = build_run(les.spec)
+    p = run.problem
+    assert isinstance(p, NetworkProblem) and p.mlp.sizes == [3, 4, 2] and p.data.inputs == 3
+    assert p.mlp.counts() == {"neurons": 6, "weights": 20, "biases": 6, "params": 26}
+    assert les.view["counting"] == {"neurons": "4 + 2 = 6", "weights": "(3 × 4) + (4 × 2) = 20",
+                                    "params": "20 + 4 + 2 = 26"}
+    assert "(3 × 4) + (4 × 2) = 20" in les.caption and "20 + 4 + 2 = 26" in les.caption
+    run.step(600)
+    assert p.metrics(run.theta[0])["train_accuracy"] > 0.9  # type: ignore[operator]
+
+
 def test_the_backprop_lesson_is_the_lectures_two_layer_sigmoid_network() -> None:
     p = build_run(LESSONS["backpropagation"].spec).problem
     assert isinstance(p, NetworkProblem)

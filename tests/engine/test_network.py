@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from engine.build import build_problem, build_run
-from engine.network import MAX_HIDDEN_LAYERS, MAX_WIDTH, NetworkProblem, describe
+from engine.network import NetworkProblem
+from engine.network_build import MAX_HIDDEN_LAYERS, MAX_WIDTH, describe
 from engine.settings import SettingsError
 from tests.engine.test_nn import rel_err
 
@@ -242,7 +243,7 @@ def test_logistic_regression_converges_to_newtons_weights() -> None:
         ({"data": "xor"}, "problem.data", "must be an object"),
         ({"seed": -1}, "problem.seed", "≥ 0"),
         ({"data": {"name": "xor", "n": 10_001}}, "problem.data.n", "10000"),
-        ({"data": {"points": [[0, 0, i % 2] for i in range(10_001)]}}, "problem.data", "too many points"),
+        ({"data": {"points": [[0, 0, i % 2] for i in range(10_001)]}}, "problem.data", "too many rows"),
     ],
 )
 def test_limits_and_bad_specs_are_refused_naming_the_field(spec: dict, field: str, words: str) -> None:
@@ -262,8 +263,9 @@ def test_describe_lists_every_table_as_json() -> None:
     json.dumps(d)
     assert set(d["activations"]) == {"sigmoid", "tanh", "relu", "identity"}
     assert set(d["heads"]) == {"sigmoid", "softmax", "identity"} and d["losses"]["ce"]["heads"] == ["softmax"]
-    assert set(d["datasets"]) == {"linear", "blobs", "xor", "circles", "moons", "spiral", "sine"}
-    assert d["limits"] == {"hidden_layers": 8, "width": 64, "points": 10_000, "classes": 10}
+    assert set(d["datasets"]) == {"linear", "blobs", "xor", "circles", "moons", "spiral", "sine",
+                                 "spheres", "iris", "tips"}
+    assert d["limits"] == {"hidden_layers": 8, "width": 64, "points": 10_000, "classes": 10, "features": 64}
 
 
 def test_identity_head_on_classes_regresses_labels_or_one_hot_rows() -> None:

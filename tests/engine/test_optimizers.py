@@ -98,12 +98,12 @@ def ref_adam(grad: Grad, th: np.ndarray, n: int, lr: float = 1e-3, betas: tuple 
         m = b1 * m + (1 - b1) * g
         v = b2 * v + (1 - b2) * g * g
         m_hat = m / (1 - b1**t) if bias_correction else m
-        v_hat = v / (1 - b2**t) if bias_correction else v
         if amsgrad:
-            v_max = np.maximum(v_max, v_hat)  # the docs: v̂ₜᵐᵃˣ = max(v̂ₜ₋₁ᵐᵃˣ, v̂ₜ)
-            th = th - lr * m_hat / (np.sqrt(v_max) + eps)
+            v_max = np.maximum(v_max, v)  # torch.optim.Adam: the maximum of the raw v, then the correction
+            v_hat = v_max / (1 - b2**t) if bias_correction else v_max
         else:
-            th = th - lr * m_hat / (np.sqrt(v_hat) + eps)
+            v_hat = v / (1 - b2**t) if bias_correction else v
+        th = th - lr * m_hat / (np.sqrt(v_hat) + eps)
         out.append(th.copy())
     return np.array(out)
 

@@ -59,13 +59,32 @@ export function createDecision(el) {
       };
     }
     const colours = d.y.map((k) => classColour(k));
+    const [ax, ay] = axes();
+    const [px, py] = coords(part);
     return {
-      type, mode: "markers", x: d.X.map((r) => r[0]), y: d.X.map((r) => r[1]), name: label, customdata: d.y,
+      type, mode: "markers", x: px, y: py, name: label, customdata: d.y,
       marker: filled
         ? { size: many ? 4 : 6.5, color: colours, line: { width: many ? 0 : 0.8, color: "#ffffff" } }
         : { size: many ? 5 : 7.5, color: "rgba(255,255,255,0.55)", line: { width: 1.8, color: colours } },
-      hovertemplate: `${label}, label %{customdata}<br>x₁ = %{x:.3f}, x₂ = %{y:.3f}<extra></extra>`,
+      hovertemplate: `${label}, label %{customdata}<br>${ax} = %{x:.3f}, ${ay} = %{y:.3f}<extra></extra>`,
     };
+  }
+
+  /** The axes' names: the plane's (two features, or PC1 and PC2), else x₁ and x₂. */
+  function axes() {
+    return grid?.plane?.axes || ["x₁", "x₂"];
+  }
+
+  /** The points' coordinates on the grid's plane: project · (raw row − origin) (engine/planes.py). */
+  function coords(part) {
+    const raw = data?.raw?.[part];
+    const pl = grid?.plane;
+    if (!raw || !pl || !pl.project) {
+      const X = data?.[part]?.X || [];
+      return [X.map((r) => r[0]), X.map((r) => r[1])];
+    }
+    const along = (w) => raw.map((r) => r.reduce((a, v, k) => a + w[k] * (v - pl.origin[k]), 0));
+    return [along(pl.project[0]), along(pl.project[1])];
   }
 
   function layout() {
@@ -77,8 +96,8 @@ export function createDecision(el) {
     return baseLayout({
       uirevision: uirev,
       margin: { l: 46, r: curve ? 10 : 6, t: 10, b: 38 },
-      xaxis: axis(curve ? "x" : "x₁", { ...x, showgrid: curve, zeroline: false, constrain: "domain" }),
-      yaxis: axis(curve ? "y" : "x₂", { ...y, showgrid: curve, zeroline: false,
+      xaxis: axis(curve ? "x" : axes()[0], { ...x, showgrid: curve, zeroline: false, constrain: "domain" }),
+      yaxis: axis(curve ? "y" : axes()[1], { ...y, showgrid: curve, zeroline: false,
         ...(curve ? {} : { scaleanchor: "x", scaleratio: 1, constrain: "domain" }) }),
       images: curve ? [] : [picture()].filter(Boolean),
     });
@@ -137,7 +156,8 @@ export function createDecision(el) {
   /** A new grid (or curve) of the model's output. */
   function update(newGrid) {
     if (!gd.data || !mode || !newGrid || !newGrid.x) return;
-    const first = !grid || !grid.x || grid.x.length !== newGrid.x.length || grid.x[0] !== newGrid.x[0];
+    const first = !grid || !grid.x || grid.x.length !== newGrid.x.length || grid.x[0] !== newGrid.x[0]
+      || grid.plane?.text !== newGrid.plane?.text; // another plane: new axes, the points projected again
     grid = newGrid;
     updates += 1;
     if (first) Plotly.react(gd, traces(), layout(), PLOT_CONFIG);

@@ -146,7 +146,9 @@ export function paintLabels(ctx, geo, shape, size) {
   const inputs = cols[0];
   if (inputs.s >= 12) {
     ctx.textAlign = "right";
-    const name = (i) => (inputs.y.length === 1 ? "x" : `x${sub(i + 1)}`);
+    const names = shape.names || [];
+    const short = (t) => (t.length > 9 ? `${t.slice(0, 8)}…` : t);
+    const name = (i) => (names[i] ? short(names[i]) : inputs.y.length === 1 ? "x" : `x${sub(i + 1)}`);
     inputs.y.forEach((y, i) => ctx.fillText(name(i), inputs.x - inputs.r - 5, y));
   }
   const out = cols[last];
