@@ -1,0 +1,36 @@
+"""Read-only views of a run for its guests: `GET /api/watch/{token}/surface` is `GET /api/runs/{id}/surface`.
+
+A pure ASGI middleware rewrites a guest's GET of one of the run's read-only views (loss surface, arrows, flow,
+data, history, a network's weights and grids, the lecture's views) to the run's own route, so watchers and
+students draw the same charts as the owner without ever holding the run id; anything else is left alone (and
+so answers 404 or 405).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+VIEWS = ("surface", "field", "flow", "data", "history", "network", "predict", "hidden", "backprop",
+         "loss-compare", "slice", "line", "explain")
+GUEST_VIEW = re.compile(r"^/api/(watch|attempts)/([A-Za-z0-9_-]{1,100})/(" + "|".join(VIEWS) + ")$")
+
+
+class GuestViews:
+    """Rewrite a guest's GET of a read-only view to the run's route (the token resolved by app.state.classroom)."""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope.get("method") in ("GET", "HEAD"):
+            m = GUEST_VIEW.match(scope.get("path", ""))
+            if m is not None:
+                classroom: Any = getattr(scope["app"].state, "classroom", None)
+                run_id = classroom.run_of(m.group(1), m.group(2)) if classroom is not None else None
+                if run_id is not None:
+                    path = f"/api/runs/{run_id}/{m.group(3)}"
+                    scope = {**scope, "path": path, "raw_path": path.encode()}
+        await self.app(scope, receive, send)
