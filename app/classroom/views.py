@@ -8,14 +8,22 @@ so answers 404 or 405).
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 VIEWS = ("surface", "field", "flow", "data", "history", "network", "predict", "hidden", "backprop",
          "loss-compare", "slice", "line", "explain")
-GUEST_VIEW = re.compile(r"^/api/(watch|attempts)/([A-Za-z0-9_-]{1,100})/(" + "|".join(VIEWS) + ")$")
+TOKEN_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
+
+
+def guest_view(path: str) -> tuple[str, str, str] | None:
+    """("watch" | "attempts", token, view) of a guest's view path, or None."""
+    parts = path.split("/")
+    if (len(parts) != 5 or parts[:2] != ["", "api"] or parts[2] not in ("watch", "attempts")
+            or parts[4] not in VIEWS or not 0 < len(parts[3]) <= 100 or not TOKEN_CHARS.issuperset(parts[3])):
+        return None
+    return parts[2], parts[3], parts[4]
 
 
 class GuestViews:
@@ -26,11 +34,11 @@ class GuestViews:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope.get("method") in ("GET", "HEAD"):
-            m = GUEST_VIEW.match(scope.get("path", ""))
+            m = guest_view(scope.get("path", ""))
             if m is not None:
                 classroom: Any = getattr(scope["app"].state, "classroom", None)
-                run_id = classroom.run_of(m.group(1), m.group(2)) if classroom is not None else None
+                run_id = classroom.run_of(m[0], m[1]) if classroom is not None else None
                 if run_id is not None:
-                    path = f"/api/runs/{run_id}/{m.group(3)}"
+                    path = f"/api/runs/{run_id}/{m[2]}"
                     scope = {**scope, "path": path, "raw_path": path.encode()}
         await self.app(scope, receive, send)
