@@ -28,8 +28,8 @@ from app.schema_tools import (
 )
 from app.schemas_problems import LinearRegressionSpec, NetworkSpec, SurfaceSpec
 from engine.optimizers import OPTIMIZERS
-from engine.run import STOP_SETTINGS
 from engine.schedules import SCHEDULES
+from engine.stopping import STOP_SETTINGS
 
 Status = Literal["ready", "running", "paused", "converged", "diverged", "stopped"]
 

@@ -187,3 +187,20 @@ def test_bad_settings_name_the_field(spec: dict, field: str) -> None:
     with pytest.raises(SettingsError) as info:
         build_run(spec)
     assert info.value.field == field
+
+
+def test_grad_norm_is_reported_at_the_current_parameters_on_big_mini_batched_networks() -> None:
+    # Above 1,000 training examples a mini-batch step does not evaluate the full J: J and ∇J are mini-batch
+    # figures, but ∇J is taken at θₜ (on the batch the next update uses), never left over from an earlier θ.
+    run = build_run({"problem": {"kind": "network", "layers": [2, 4, 1], "data": {"name": "xor", "n": 3000}},
+                     "optimizer": {"name": "gd", "lr": 0.5, "batch_size": 32}, "stop": {"grad_norm": None}})
+    assert not run.problem.cheap_full_eval
+    norms = []
+    for _ in range(5):
+        run.step(1)
+        batch = run.peek_batch(0)
+        _, g = run.problem.loss_grad(run.theta[:1], batch)
+        assert np.array_equal(run.grad[0], g[0])
+        norms.append(run.racers[0].history.grad_norm[run.racers[0].history.n - 1])
+        assert norms[-1] == pytest.approx(float(np.linalg.norm(g[0])), rel=1e-12)
+    assert len(set(norms)) == 5  # a new θ each step, so a new gradient each step
