@@ -241,6 +241,8 @@ function setKind(kind) {
   session.startRun();
 }
 
+let panelNow = null; // the settings panel shown (PANELS[kind].create)
+
 function mountPanel() {
   const panel = PANELS[S.config.kind];
   document.getElementById("h-problem").textContent = panel.title;
@@ -250,10 +252,10 @@ function mountPanel() {
   render.useView(panel.view || "classic");
   const fresh = (changes) => {
     S.setConfig(changes);
-    panel.sync(S.config);
+    panelNow.sync(S.config);
     session.startRun(); // new data: a new run
   };
-  panel.mount(document.getElementById("problem-body"), {
+  panelNow = panel.create(document.getElementById("problem-body"), {
     onData: (changes) => fresh({ data: changes }),
     onCsv: (text) => fresh({ csv: text }),
     onClearCsv: () => fresh({ csv: null }),
@@ -262,12 +264,12 @@ function mountPanel() {
       const newSurface = changes.surface && changes.surface.name !== S.config.surface?.name;
       S.setConfig(changes);
       if (newSurface) retuneRacers();
-      panel.sync(S.config);
+      panelNow.sync(S.config);
       session.startRun();
     },
     onError: (msg) => toast.error(msg),
   }, limits);
-  panel.sync(S.config);
+  panelNow.sync(S.config);
 }
 
 function onKey(ev) {
@@ -365,7 +367,7 @@ function adoptConfig(c) {
   sanitizeConfig();
   controls.sync(S.config);
   if (kindChanged) mountPanel();
-  else PANELS[S.config.kind]?.sync(S.config);
+  else panelNow?.sync(S.config);
 }
 
 function boot() {
@@ -382,7 +384,7 @@ function boot() {
   race.init(document.getElementById("race-body"), registry, raceIntents);
   race.sync(S.config);
   S.on("config", () => race.sync(S.config));
-  S.on("state", (st) => PANELS[S.config.kind]?.showState?.(st));
+  S.on("state", (st) => panelNow?.showState?.(st));
   render.init({
     onClick: (p) => intents.setStart(p.map((v) => Number(v.toPrecision(4)))),
     onLeaveBox: session.onLeaveBox,
@@ -391,6 +393,7 @@ function boot() {
   lecture.init({
     step: (n) => intents.step(n),
     pause: () => session.pause(),
+    diagram: () => render.networkDiagram(),
     async startRace(racers) { // random guessing vs descent, on the data on screen
       S.setConfig({ racers });
       race.collapseAll();

@@ -11,7 +11,7 @@ import * as curves from "./charts/curves.js";
 import * as table from "./charts/table.js";
 import * as leaderboard from "./charts/leaderboard.js";
 import * as arrows from "./charts/arrows.js";
-import * as networkView from "./network_view.js";
+import { createNetworkView } from "./network_view.js";
 import { paced } from "./pace.js";
 
 let queued = false;
@@ -23,6 +23,7 @@ let view = "classic";
 let started = false;
 let classicReady = false;
 let contourHooks = null;
+let networkView = null; // the network charts, created the first time a network is shown
 
 // The 3-D view rests while the lecture covers it (lecture/index.js): its WebGL redraws cost the most.
 let resting3d = false;
@@ -57,7 +58,7 @@ export function init(hooks, urlOfHistory) {
 
 function createCharts() {
   if (!classic()) {
-    networkView.init();
+    networkView = networkView || createNetworkView();
     return;
   }
   if (classicReady) return;
@@ -136,7 +137,7 @@ export function redrawAll() {
   S.takePending(); // everything is drawn from the history
   for (const chart of live) chart.clear();
   if (!classic()) {
-    networkView.reset(run);
+    networkView?.reset(run);
   } else {
     contour.reset(run, S.config.view);
     if (!resting3d) surface.reset(run);
@@ -218,5 +219,15 @@ export const probes = {
   leaderRows: () => leaderboard.rowCount(),
   leaderTexts: () => leaderboard.rowTexts(),
   stepArrowCount: () => contour.stepArrowCount(),
-  net: networkView.probes,
+  // The network charts' numbers; before a network was shown, what the run says and nothing drawn.
+  net: new Proxy({}, {
+    get: (_, k) => networkView?.probes[k] ?? ({
+      problem: () => structuredClone(S.run.state?.problem ?? null),
+      accuracy: () => S.run.state?.test_accuracy ?? null,
+      trainAccuracy: () => S.run.state?.train_accuracy ?? null,
+    }[k] || (() => null)),
+  }),
 };
+
+/** The network diagram (lecture/backprop.js highlights its rows there), or null before a network was shown. */
+export const networkDiagram = () => networkView?.diagram ?? null;

@@ -19,16 +19,14 @@ const FIELDS = [
   { key: "seed", label: "data seed", int: true, min: 0, title: "same seed, same points" },
 ];
 
-let root = null;
-let hooks = {};
-let maxPoints = 100000;
-let fileName = null;
 
-/** Build the panel inside `el`. hooks: onData(dataChanges), onCsv(text), onClearCsv(), onError(msg);
+/** The panel inside `el`, {sync, ...} (see the end); hooks: onData(dataChanges), onCsv(text), onClearCsv(), onError(msg);
  * limits: the server's (max_points). */
-export function mount(el, h, limits = {}) {
-  root = el;
-  hooks = h;
+export function create(el, h, limits = {}) {
+  const root = el;
+  const hooks = h;
+  let maxPoints = 100000;
+  let fileName = null;
   if (limits.max_points) maxPoints = limits.max_points;
   el.innerHTML = `
     <p class="hint model">y = θ₁ + θ₂·x + noise, &nbsp;J(θ) = 1/N Σ (y⁽ⁱ⁾ − θᵀx⁽ⁱ⁾)²</p>
@@ -56,54 +54,56 @@ export function mount(el, h, limits = {}) {
     fileName = null;
     hooks.onClearCsv?.();
   });
-}
 
-function onField(input) {
-  const f = FIELDS.find((x) => x.key === input.dataset.data);
-  const v = parseNumber(input.value);
-  const max = f.key === "n" ? maxPoints : undefined;
-  if (v === null || Number.isNaN(v) || (f.int && !Number.isInteger(v)) || (f.min !== undefined && v < f.min)
-      || (max !== undefined && v > max)) {
-    input.classList.add("invalid");
-    let range = f.min !== undefined ? ` ≥ ${f.min}` : "";
-    if (max !== undefined) range = ` from ${f.min} to ${max.toLocaleString("en")}`;
-    hooks.onError?.(`${f.label}: ${f.int ? "a whole number" : "a number"}${range}`);
-    return;
-  }
-  input.classList.remove("invalid");
-  hooks.onData?.({ [f.key]: v });
-}
 
-async function onFile(ev) {
-  const file = ev.target.files && ev.target.files[0];
-  ev.target.value = ""; // choosing the same file again fires change again
-  if (!file) return;
-  if (file.size > 8 * 1024 * 1024) {
-    hooks.onError?.(`${file.name} is larger than 8 MB`);
-    return;
-  }
-  const text = await file.text();
-  const header = text.split(/\r?\n/, 1)[0].replace(/^\uFEFF/, "").trim().toLowerCase().replace(/\s/g, "");
-  if (header !== "x,y") {
-    hooks.onError?.(`${file.name}: the first line must be the header x,y (got "${header.slice(0, 40)}")`);
-    return;
-  }
-  fileName = file.name;
-  hooks.onCsv?.(text);
-}
-
-/** Show the config's values. */
-export function sync(config) {
-  if (!root) return;
-  const usingCsv = config.csv !== null;
-  for (const input of root.querySelectorAll("[data-data]")) {
-    if (document.activeElement !== input) input.value = String(config.data[input.dataset.data]);
-    input.disabled = usingCsv;
+  function onField(input) {
+    const f = FIELDS.find((x) => x.key === input.dataset.data);
+    const v = parseNumber(input.value);
+    const max = f.key === "n" ? maxPoints : undefined;
+    if (v === null || Number.isNaN(v) || (f.int && !Number.isInteger(v)) || (f.min !== undefined && v < f.min)
+        || (max !== undefined && v > max)) {
+      input.classList.add("invalid");
+      let range = f.min !== undefined ? ` ≥ ${f.min}` : "";
+      if (max !== undefined) range = ` from ${f.min} to ${max.toLocaleString("en")}`;
+      hooks.onError?.(`${f.label}: ${f.int ? "a whole number" : "a number"}${range}`);
+      return;
+    }
     input.classList.remove("invalid");
+    hooks.onData?.({ [f.key]: v });
   }
-  const status = root.querySelector("[data-csv-status]");
-  const rows = usingCsv ? config.csv.trim().split(/\r?\n/).length - 1 : 0;
-  status.textContent = usingCsv ? `${fileName || "uploaded CSV"} · ${rows} points` : "columns x,y with a header";
-  status.classList.toggle("active", usingCsv);
-  root.querySelector("[data-csv-clear]").hidden = !usingCsv;
+
+  async function onFile(ev) {
+    const file = ev.target.files && ev.target.files[0];
+    ev.target.value = ""; // choosing the same file again fires change again
+    if (!file) return;
+    if (file.size > 8 * 1024 * 1024) {
+      hooks.onError?.(`${file.name} is larger than 8 MB`);
+      return;
+    }
+    const text = await file.text();
+    const header = text.split(/\r?\n/, 1)[0].replace(/^\uFEFF/, "").trim().toLowerCase().replace(/\s/g, "");
+    if (header !== "x,y") {
+      hooks.onError?.(`${file.name}: the first line must be the header x,y (got "${header.slice(0, 40)}")`);
+      return;
+    }
+    fileName = file.name;
+    hooks.onCsv?.(text);
+  }
+
+  /** Show the config's values. */
+  function sync(config) {
+    const usingCsv = config.csv !== null;
+    for (const input of root.querySelectorAll("[data-data]")) {
+      if (document.activeElement !== input) input.value = String(config.data[input.dataset.data]);
+      input.disabled = usingCsv;
+      input.classList.remove("invalid");
+    }
+    const status = root.querySelector("[data-csv-status]");
+    const rows = usingCsv ? config.csv.trim().split(/\r?\n/).length - 1 : 0;
+    status.textContent = usingCsv ? `${fileName || "uploaded CSV"} · ${rows} points` : "columns x,y with a header";
+    status.classList.toggle("active", usingCsv);
+    root.querySelector("[data-csv-clear]").hidden = !usingCsv;
+  }
+
+  return { sync };
 }
