@@ -1,9 +1,9 @@
 """Read-only views of a run for its guests: `GET /api/watch/{token}/surface` is `GET /api/runs/{id}/surface`.
 
 A pure ASGI middleware rewrites a guest's GET of one of the run's read-only views (loss surface, arrows, flow,
-data, history, a network's weights and grids, the lecture's views) to the run's own route, so watchers and
-students draw the same charts as the owner without ever holding the run id; anything else is left alone (and
-so answers 404 or 405).
+data, history, the replay config, a network's weights and grids, the lecture's views) to the run's own route,
+so watchers and students draw the same charts as the owner without ever holding the run id; anything else is
+left alone (and so answers 404 or 405).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import Any
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-VIEWS = ("surface", "field", "flow", "data", "history", "network", "predict", "hidden", "backprop",
+VIEWS = ("config", "surface", "field", "flow", "data", "history", "network", "predict", "hidden", "backprop",
          "loss-compare", "slice", "line", "explain")
 TOKEN_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
 

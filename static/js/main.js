@@ -21,6 +21,7 @@ import * as replay from "./replay.js";
 import * as saved from "./saved.js";
 import * as exporter from "./export.js";
 import * as lecture from "./lecture/index.js";
+import * as classroom from "./classroom/index.js";
 
 function readJson(id) {
   try {
@@ -409,7 +410,7 @@ function boot() {
     socket.disconnect();
     if (S.run.id) socket.deleteRunOnExit(S.run.id);
   });
-  if (!replay.fromUrl()) session.startRun();
+  if (!classroom.init({ adoptConfig }) && !replay.fromUrl()) session.startRun();
 }
 
 if (typeof window.Plotly === "undefined") {

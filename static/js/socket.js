@@ -19,10 +19,17 @@ let pingTimer = null;
 let queue = [];
 let handlers = {};
 let everOpened = false;
+const listeners = new Map(); // message type -> functions (classroom messages: watchers, closing)
 
 /** Set the handlers: hello, frame, status, reset, error (server messages) and open, close, gone. */
 export function setHandlers(h) {
   handlers = h;
+}
+
+/** Also call `fn` with every message of this type (after the handler, if any). */
+export function listen(type, fn) {
+  if (!listeners.has(type)) listeners.set(type, []);
+  listeners.get(type).push(fn);
 }
 
 /** Stream run `id` (closing any previous stream). */
@@ -68,7 +75,7 @@ function open() {
   const proto = window.location.protocol === "https:" ? "wss:" : "ws:";
   const t = api.token();
   const auth = t ? `?token=${encodeURIComponent(t)}` : "";
-  const sock = new WebSocket(`${proto}//${window.location.host}/api/runs/${runId}/stream${auth}`);
+  const sock = new WebSocket(`${proto}//${window.location.host}${api.base(runId)}/stream${auth}`);
   ws = sock;
   sock.onopen = () => {
     if (sock !== ws) return;
@@ -93,6 +100,7 @@ function open() {
     }
     const fn = handlers[msg.type];
     if (fn) fn(msg);
+    for (const f of listeners.get(msg.type) || []) f(msg);
   };
   sock.onerror = () => {
     // A close event always follows; reconnecting is handled there.
@@ -173,3 +181,16 @@ export const fetchRunConfig = (id) => api.getRunConfig(id);
 export const importRun = (doc) => api.importRun(doc);
 export const exportText = (id) => api.exportText(id);
 export const historyText = (id, format) => api.historyText(id, format);
+
+// The classroom (classroom/*.js): watch links, forks, challenges and their board.
+export const isGuest = (id) => api.isGuest(id);
+export const startWatch = (id, name) => api.startWatch(id, name);
+export const endWatch = (id) => api.endWatch(id);
+export const getWatched = (token) => api.getWatched(token);
+export const fetchGuestConfig = (id) => api.getGuestConfig(id);
+export const forkWatched = (token) => api.forkWatched(token);
+export const createChallenge = (id, spec) => api.createChallenge(id, spec);
+export const getChallenge = (cid) => api.getChallenge(cid);
+export const startAttempt = (cid, name, settings) => api.startAttempt(cid, name, settings);
+export const getBoard = (cid) => api.getBoard(cid);
+export const getPaths = (cid, key, ids) => api.getPaths(cid, key, ids);

@@ -98,9 +98,11 @@ def test_the_watch_token_reaches_no_control_route(client: StrictClient) -> None:
     answers = [client.post(f"{base}/step", json={"n": 1}), client.patch(base, json={"optimizer": {"lr": 1.0}}),
                client.post(f"{base}/reset", json={}), client.delete(base), client.get(base),
                client.post(f"{base}/racers", json={"name": "adam"}), client.post(f"{base}/save", json={"name": "x"}),
-               client.post(f"/api/watch/{token}/step", json={"n": 1}), client.get(f"/api/watch/{token}/config")]
+               client.post(f"/api/watch/{token}/step", json={"n": 1}), client.get(f"/api/watch/{token}/export")]
     assert [a.status_code for a in answers[:7]] == [404] * 7
     assert answers[7].status_code in (404, 405) and answers[8].status_code == 404
+    config = client.get(f"/api/watch/{token}/config")  # what the watcher's page sets itself up from
+    assert config.status_code == 200 and run["id"] not in config.text
     with pytest.raises(WebSocketDisconnect) as closed, client.websocket_connect(f"{base}/stream") as ws:
         recv(ws)
     assert closed.value.code == 1008
