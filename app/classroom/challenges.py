@@ -118,7 +118,7 @@ def path(run: Run, points: int) -> list[dict[str, Any]]:
     h = run.racers[0].history
     n = h.n
     idx = np.unique(np.linspace(0, n - 1, min(points, n)).round().astype(int)) if n else np.zeros(0, int)
-    out = []
+    out: list[dict[str, Any]] = []
     for i in idx.tolist():
         rec = h.records(i, i + 1)[0]
         out.append({k: rec[k] for k in ("t", "loss", "params") if k in rec})

@@ -41,7 +41,7 @@ ClassroomDep = Annotated[Classroom, Depends(get_classroom)]
 async def start_watch(entry: EntryDep, classroom: ClassroomDep,
                       body: Annotated[WatchRequest | None, Body()] = None) -> dict[str, Any]:
     """A watch token for the run (the same one while the broadcast lasts): it shows the run, never changes it."""
-    return classroom.broadcasts.start(entry, (body or WatchRequest()).name).info()
+    return classroom.broadcasts.start(entry, (body or WatchRequest.model_validate({})).name).info()
 
 
 @router.get("/runs/{run_id}/watch", response_model=WatchInfo, summary="The run's broadcast")
