@@ -1,4 +1,5 @@
-// The REST calls of the page. Only socket.js imports this module: it is the page's one door to the server.
+// The REST calls of the page. Only socket.js imports this module (and passes these on as they are): it is the
+// page's one door to the server.
 
 /** An error from the server, carrying its status and the message that names the bad field. */
 export class ApiError extends Error {
@@ -83,8 +84,12 @@ export const isGuest = (id) => /^(watch|attempt):/.test(String(id));
 
 export const createRun = (spec) => request("POST", "/api/runs", spec);
 export const getRun = (id) => request("GET", `${base(id)}`);
-export const deleteRun = (id, extra) =>
-  (isGuest(id) ? Promise.resolve(null) : request("DELETE", `${base(id)}`, undefined, extra));
+/** Delete a run, best effort (runs also expire): never throws. */
+export const deleteRun = (id) => (isGuest(id) ? Promise.resolve(null)
+  : request("DELETE", `${base(id)}`).catch(() => null));
+/** Delete a run while the page unloads (keepalive lets the request outlive the page). */
+export const deleteRunOnExit = (id) => (isGuest(id) ? Promise.resolve(null) : request("DELETE", `${base(id)}`, undefined, { keepalive: true }))
+  .catch(() => null);
 export const getData = (id) => request("GET", `${base(id)}/data`);
 export const getSurface = (id, n, box) => request("GET", `${base(id)}/surface${query({ n, ...box })}`);
 export const getField = (id, n, box) => request("GET", `${base(id)}/field${query({ n, ...box })}`);
@@ -104,6 +109,16 @@ export const getSlice = (id, params) => request("GET", `${base(id)}/slice${query
 export const getLine = (id, params) => request("GET", `${base(id)}/line${query(params)}`);
 export const getExplain = (id, params) => request("GET", `${base(id)}/explain${query(params)}`);
 export const getLessons = () => request("GET", "/api/lessons");
+/** The landscape of the parameter plot over `box` (or the server's default box): surface, field and flow. */
+export async function getLandscape(id, box, { gridN = 100, fieldN = 17, flowPerSide = 4 } = {}) {
+  const surface = await getSurface(id, gridN, box);
+  const b = box || surface.box;
+  const [field, flow] = await Promise.all([
+    getField(id, fieldN, b).catch(() => null),
+    getFlow(id, flowPerSide, b).catch(() => null),
+  ]);
+  return { surface, field, flow, box: b };
+}
 export const historyUrl = (id, format = "csv") =>
   `${base(id)}/history${query({ format, token: token() || undefined })}`;
 
@@ -139,7 +154,6 @@ const enc = encodeURIComponent;
 export const startWatch = (id, name) => request("POST", `/api/runs/${id}/watch`, { name });
 export const endWatch = (id) => request("DELETE", `/api/runs/${id}/watch`);
 export const getWatched = (token) => request("GET", `/api/watch/${enc(token)}`);
-export const getGuestConfig = (id) => request("GET", `${base(id)}/config`);
 export const forkWatched = (token) => request("POST", `/api/watch/${enc(token)}/fork`);
 export const createChallenge = (id, spec) => request("POST", `/api/runs/${id}/challenge`, spec);
 export const getChallenge = (cid) => request("GET", `/api/challenges/${enc(cid)}`);

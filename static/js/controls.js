@@ -9,16 +9,11 @@ const SLIDER_STEPS = 1000;
 
 const $ = (id) => document.getElementById(id);
 
-let registry = null;
-let intents = {};
-let lrMax = 1e4;
-let presets = null; // {small, right, big}
-
-/** Wire the controls. `intents`: play, pause, step(n), reset, setLr(v), setSpeed(v), setOptimizer(name),
+/** Wire the controls → {sync(config), showState(state)}. `intents`: play, pause, step(n), reset, setLr(v), setSpeed(v), setOptimizer(name),
  * setBatch(b), setStop(changes), setStart([a, b]), setSeed(s), setView(changes), preset(lr), copyLink. */
-export function init(reg, handlers) {
-  registry = reg;
-  intents = handlers;
+export function createControls(registry, intents) {
+  let lrMax = 1e4;
+  let presets = null; // {small, right, big}
   const select = $("optimizer");
   for (const [name, o] of Object.entries(registry.optimizers || {})) {
     const opt = document.createElement("option");
@@ -119,116 +114,119 @@ export function init(reg, handlers) {
   for (const [id, key] of toggles) $(id).addEventListener("change", () => intents.setView({ [key]: $(id).checked }));
 
   $("copy-link").addEventListener("click", () => intents.copyLink());
-}
 
-function onBatch() {
-  const choice = document.querySelector('input[name="batch"]:checked').value;
-  if (choice === "full") intents.setBatch(null);
-  else if (choice === "1") intents.setBatch(1);
-  else {
-    const k = parseNumber($("batch-k").value);
-    if (!Number.isInteger(k) || k < 1) {
-      $("batch-k").classList.add("invalid");
-      intents.error("batch size k: a whole number ≥ 1");
-      return;
-    }
-    $("batch-k").classList.remove("invalid");
-    intents.setBatch(k);
-  }
-}
-
-/** Show the config in the controls (on load and after changes made elsewhere, e.g. a click). */
-export function sync(config) {
-  const r = config.racers[0];
-  const active = document.activeElement;
-  $("speed").value = String(Math.round(logScale.toPos(config.speed, SPEED.lo, SPEED.hi) * SLIDER_STEPS));
-  $("speed-out").textContent = `${config.speed} step${config.speed === 1 ? "" : "s"}/s`;
-  $("optimizer").value = r.name;
-  const hasLr = r.lr !== undefined && r.name !== "random_search";
-  $("lr-panel").classList.toggle("disabled", !hasLr);
-  for (const el of document.querySelectorAll("#lr-panel input, #lr-panel button")) el.disabled = !hasLr;
-  if (hasLr) {
-    if (active !== $("lr-slider")) {
-      $("lr-slider").value = String(Math.round(logScale.toPos(r.lr, LR.lo, LR.hi) * SLIDER_STEPS));
-    }
-    if (active !== $("lr-input")) $("lr-input").value = plain(r.lr, 4);
-  }
-  const hasBatch = "batch_size" in r && r.name !== "random_search" && config.kind !== "surface"; // no data, no batches
-  $("batch-field").hidden = !hasBatch;
-  if (hasBatch) {
-    const b = r.batch_size;
-    const value = b === null ? "full" : b === 1 ? "1" : "k";
-    document.querySelector(`input[name="batch"][value="${value}"]`).checked = true;
-    if (b !== null && b > 1 && active !== $("batch-k")) $("batch-k").value = String(b);
-  }
-  $("formula").textContent = formula(r);
-
-  const stop = [["stop-eps", "grad_norm"], ["stop-delta", "delta_loss"], ["stop-max", "max_steps"]];
-  for (const [id, key] of stop) {
-    const v = config.stop[key];
-    $(`${id}-on`).checked = v !== null;
-    $(id).disabled = v === null;
-    if (v !== null && active !== $(id)) $(id).value = key === "max_steps" ? String(v) : plain(v, 3);
-  }
-  $("run-seed").value = String(config.seed);
-  $("show-arrows").checked = !!config.view.arrows;
-  $("show-flow").checked = !!config.view.flow;
-  $("log-j").checked = !!config.view.logJ;
-  $("log-grad").checked = !!config.view.logGrad;
-  $("show-3d").checked = !!config.view.surface3d;
-  if ($("show-step-arrows")) $("show-step-arrows").checked = config.view.stepArrows !== false;
-
-}
-
-/** The update rule in the lecture's words for plain gradient descent, else the registry's formula. */
-function formula(r) {
-  if (r.name === "gd" && !r.momentum && !r.weight_decay) {
-    const b = r.batch_size;
-    if (b === null || b === undefined) return "θ ← θ − γ ∇J(θ)   (all N examples)";
-    if (b === 1) return "for each example i:  θ ← θ − γ ∇ℓᵢ(θ)   (shuffled each epoch)";
-    return `θ ← θ − γ ∇J_B(θ)   (mini-batches of ${b}, shuffled each epoch)`;
-  }
-  return registry.optimizers?.[r.name]?.formula || "";
-}
-
-/** Show what depends on the run's state: start θ⁽⁰⁾, the presets and their hint, the play button. */
-export function showState(state, playing) {
-  if (!state) return;
-  const s = state.start;
-  if (s) {
-    for (const [i, id] of [[0, "start-1"], [1, "start-2"]]) {
-      if (document.activeElement !== $(id)) $(id).value = plain(s[i], 4);
+  function onBatch() {
+    const choice = document.querySelector('input[name="batch"]:checked').value;
+    if (choice === "full") intents.setBatch(null);
+    else if (choice === "1") intents.setBatch(1);
+    else {
+      const k = parseNumber($("batch-k").value);
+      if (!Number.isInteger(k) || k < 1) {
+        $("batch-k").classList.add("invalid");
+        intents.error("batch size k: a whole number ≥ 1");
+        return;
+      }
+      $("batch-k").classList.remove("invalid");
+      intents.setBatch(k);
     }
   }
-  const p = state.problem || {};
-  const msl = state.max_stable_lr ?? p.max_stable_lr;
-  if (msl) {
-    // Far below, the best fixed step 2/(λmin+λmax), and just above 2/λmax.
-    presets = {
-      small: roundSig(0.05 * msl, 2), right: roundSig(p.best_lr ?? 0.9 * msl, 3), big: roundSig(1.05 * msl, 3),
-    };
-    for (const [k, v] of Object.entries(presets)) {
-      document.querySelector(`[data-preset="${k}"]`).title = `γ = ${fmt(v)}`;
-    }
-    const best = p.best_lr ? ` · best fixed step 2/(λmin+λmax) = <b>${fmt(p.best_lr)}</b>` : "";
-    const kappa = p.condition_number ? ` · κ = λmax/λmin = ${fmt(p.condition_number)}` : "";
-    $("lr-hint").innerHTML = `Stable for γ &lt; 2/λmax = <b>${fmt(msl)}</b>${best}${kappa}`
-      + `${batchNote(state)}`;
-  } else {
-    presets = null;
-    $("lr-hint").textContent = "";
-  }
-  const off = !presets || $("lr-panel").classList.contains("disabled");
-  for (const b of document.querySelectorAll("[data-preset]")) b.disabled = off;
-  const terminal = ["converged", "diverged", "stopped"].includes(state.status);
-  const btn = $("play");
-  btn.querySelector(".icon").textContent = playing ? "❚❚" : terminal ? "↻" : "▶";
-  btn.querySelector(".label").textContent = playing ? "Pause" : terminal ? "Replay" : "Play";
-  btn.classList.toggle("playing", playing);
-  btn.title = playing ? "Pause (space)" : terminal ? "Start again from θ⁽⁰⁾ and play (space)" : "Play (space)";
-}
 
-function batchNote(state) {
-  const b = state.optimizer?.batch_size;
-  return b !== null && b !== undefined ? " <span class=\"muted\">(full-batch figures)</span>" : "";
+  /** Show the config in the controls (on load and after changes made elsewhere, e.g. a click). */
+  function sync(config) {
+    const r = config.racers[0];
+    const active = document.activeElement;
+    $("speed").value = String(Math.round(logScale.toPos(config.speed, SPEED.lo, SPEED.hi) * SLIDER_STEPS));
+    $("speed-out").textContent = `${config.speed} step${config.speed === 1 ? "" : "s"}/s`;
+    $("optimizer").value = r.name;
+    const hasLr = r.lr !== undefined && r.name !== "random_search";
+    $("lr-panel").classList.toggle("disabled", !hasLr);
+    for (const el of document.querySelectorAll("#lr-panel input, #lr-panel button")) el.disabled = !hasLr;
+    if (hasLr) {
+      if (active !== $("lr-slider")) {
+        $("lr-slider").value = String(Math.round(logScale.toPos(r.lr, LR.lo, LR.hi) * SLIDER_STEPS));
+      }
+      if (active !== $("lr-input")) $("lr-input").value = plain(r.lr, 4);
+    }
+    const hasBatch = "batch_size" in r && r.name !== "random_search" && config.kind !== "surface"; // no data, no batches
+    $("batch-field").hidden = !hasBatch;
+    if (hasBatch) {
+      const b = r.batch_size;
+      const value = b === null ? "full" : b === 1 ? "1" : "k";
+      document.querySelector(`input[name="batch"][value="${value}"]`).checked = true;
+      if (b !== null && b > 1 && active !== $("batch-k")) $("batch-k").value = String(b);
+    }
+    $("formula").textContent = formula(r);
+
+    const stop = [["stop-eps", "grad_norm"], ["stop-delta", "delta_loss"], ["stop-max", "max_steps"]];
+    for (const [id, key] of stop) {
+      const v = config.stop[key];
+      $(`${id}-on`).checked = v !== null;
+      $(id).disabled = v === null;
+      if (v !== null && active !== $(id)) $(id).value = key === "max_steps" ? String(v) : plain(v, 3);
+    }
+    $("run-seed").value = String(config.seed);
+    $("show-arrows").checked = !!config.view.arrows;
+    $("show-flow").checked = !!config.view.flow;
+    $("log-j").checked = !!config.view.logJ;
+    $("log-grad").checked = !!config.view.logGrad;
+    $("show-3d").checked = !!config.view.surface3d;
+    if ($("show-step-arrows")) $("show-step-arrows").checked = config.view.stepArrows !== false;
+
+  }
+
+  /** The update rule in the lecture's words for plain gradient descent, else the registry's formula. */
+  function formula(r) {
+    if (r.name === "gd" && !r.momentum && !r.weight_decay) {
+      const b = r.batch_size;
+      if (b === null || b === undefined) return "θ ← θ − γ ∇J(θ)   (all N examples)";
+      if (b === 1) return "for each example i:  θ ← θ − γ ∇ℓᵢ(θ)   (shuffled each epoch)";
+      return `θ ← θ − γ ∇J_B(θ)   (mini-batches of ${b}, shuffled each epoch)`;
+    }
+    return registry.optimizers?.[r.name]?.formula || "";
+  }
+
+  /** Show what depends on the run's state: start θ⁽⁰⁾, the presets and their hint, the play button (the status). */
+  function showState(state) {
+    if (!state) return;
+    const playing = state.status === "running"; // the server's word
+    const s = state.start;
+    if (s) {
+      for (const [i, id] of [[0, "start-1"], [1, "start-2"]]) {
+        if (document.activeElement !== $(id)) $(id).value = plain(s[i], 4);
+      }
+    }
+    const p = state.problem || {};
+    const msl = state.max_stable_lr ?? p.max_stable_lr;
+    if (msl) {
+      // Far below, the best fixed step 2/(λmin+λmax), and just above 2/λmax.
+      presets = {
+        small: roundSig(0.05 * msl, 2), right: roundSig(p.best_lr ?? 0.9 * msl, 3), big: roundSig(1.05 * msl, 3),
+      };
+      for (const [k, v] of Object.entries(presets)) {
+        document.querySelector(`[data-preset="${k}"]`).title = `γ = ${fmt(v)}`;
+      }
+      const best = p.best_lr ? ` · best fixed step 2/(λmin+λmax) = <b>${fmt(p.best_lr)}</b>` : "";
+      const kappa = p.condition_number ? ` · κ = λmax/λmin = ${fmt(p.condition_number)}` : "";
+      $("lr-hint").innerHTML = `Stable for γ &lt; 2/λmax = <b>${fmt(msl)}</b>${best}${kappa}`
+        + `${batchNote(state)}`;
+    } else {
+      presets = null;
+      $("lr-hint").textContent = "";
+    }
+    const off = !presets || $("lr-panel").classList.contains("disabled");
+    for (const b of document.querySelectorAll("[data-preset]")) b.disabled = off;
+    const terminal = ["converged", "diverged", "stopped"].includes(state.status);
+    const btn = $("play");
+    btn.querySelector(".icon").textContent = playing ? "❚❚" : terminal ? "↻" : "▶";
+    btn.querySelector(".label").textContent = playing ? "Pause" : terminal ? "Replay" : "Play";
+    btn.classList.toggle("playing", playing);
+    btn.title = playing ? "Pause (space)" : terminal ? "Start again from θ⁽⁰⁾ and play (space)" : "Play (space)";
+  }
+
+  function batchNote(state) {
+    const b = state.optimizer?.batch_size;
+    return b !== null && b !== undefined ? " <span class=\"muted\">(full-batch figures)</span>" : "";
+  }
+
+  return { sync, showState };
 }

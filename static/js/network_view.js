@@ -205,7 +205,7 @@ export function createNetworkView() {
 
   async function loadData(id) {
     try {
-      const d = await socket.fetchData(id);
+      const d = await socket.getData(id);
       if (S.run.id === id) S.setData(d);
     } catch (err) {
       if (S.run.id === id) toast.error(`data: ${err.message}`);
@@ -220,9 +220,9 @@ export function createNetworkView() {
     const p = S.run.state?.problem;
     try {
       const [net, grid, units] = await Promise.all([
-        socket.fetchNetwork(id).catch(() => null),
-        socket.fetchPredict(id, GRID_N).catch(() => null),
-        p && p.inputs === 2 && p.layers.length > 2 ? socket.fetchHidden(id, hiddenN(p)).catch(() => null) : null,
+        socket.getNetwork(id).catch(() => null),
+        socket.getPredict(id, GRID_N).catch(() => null),
+        p && p.inputs === 2 && p.layers.length > 2 ? socket.getHidden(id, hiddenN(p)).catch(() => null) : null,
       ]);
       if (S.run.id !== id) return;
       S.setNet({ network: net, grid, hidden: units });

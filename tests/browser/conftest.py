@@ -28,6 +28,9 @@ CHROMIUM_ARGS = [
     "--enable-unsafe-swiftshader",  # software WebGL for the 3-D surface (no GPU in CI)
 ]
 VIEWPORT = {"width": 1400, "height": 900}
+# The page loads its test probes (static/js/probes.js, window.__descent) only when this flag is set before it
+# loads: the tests' pages set it, a person's never do.
+PROBES = "window.__descentProbes = true;"
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -161,6 +164,7 @@ def console() -> ConsoleLog:
 def context(browser: Any) -> Iterator[Any]:
     """One browser context for the session: its cache keeps Plotly (4 MB) parsed between tests."""
     ctx = browser.new_context(viewport=VIEWPORT, device_scale_factor=1)
+    ctx.add_init_script(PROBES)
     yield ctx
     ctx.close()
 

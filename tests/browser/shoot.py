@@ -9,7 +9,7 @@ from pathlib import Path
 
 from playwright.sync_api import Page, sync_playwright
 
-from tests.browser.conftest import CHROMIUM_ARGS, VIEWPORT, Server, chromium_path
+from tests.browser.conftest import CHROMIUM_ARGS, PROBES, VIEWPORT, Server, chromium_path
 
 
 def shoot(out: Path, setup: str, ready: str, act: Callable[[Page, str], None], settle: float = 1.0,
@@ -22,6 +22,7 @@ def shoot(out: Path, setup: str, ready: str, act: Callable[[Page, str], None], s
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
             page = browser.new_page(viewport=VIEWPORT, device_scale_factor=1)
+            page.add_init_script(PROBES)
             page.goto(base + "/" + setup)
             page.wait_for_function(ready, timeout=60_000)
             act(page, base)

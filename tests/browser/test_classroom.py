@@ -9,7 +9,7 @@ from typing import Any
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import VIEWPORT, ConsoleLog, Server, d, shot
+from tests.browser.conftest import PROBES, VIEWPORT, ConsoleLog, Server, d, shot
 
 READY = "() => window.__descent && window.__descent.runId && window.__descent.socketOpen()"
 
@@ -25,6 +25,7 @@ def steps(page: Any, n10: int) -> None:
 
 def guest(browser: Any, url: str, console: ConsoleLog) -> tuple[Any, Any]:
     ctx = browser.new_context(viewport=VIEWPORT, device_scale_factor=1)
+    ctx.add_init_script(PROBES)
     pg = ctx.new_page()
     pg.on("console", console.on_console)
     pg.on("pageerror", console.on_page_error)

@@ -67,7 +67,7 @@ async function drawOverlay(me) {
   const { attempts } = await socket.getPaths(me.cid, me.key, ids);
   const twoD = attempts.every((a) => a.path.length && a.path[0].params?.length === 2);
   if (twoD && !me.surface && S.run.id) {
-    me.surface = (await socket.fetchLandscape(S.run.id, null, { gridN: 60, fieldN: 2, flowPerSide: 1 })).surface;
+    me.surface = (await socket.getLandscape(S.run.id, null, { gridN: 60, fieldN: 2, flowPerSide: 1 })).surface;
   }
   const traces = attempts.map((a, i) => {
     const color = COLORS[i % COLORS.length];

@@ -4,7 +4,6 @@
 
 import * as S from "../state.js";
 import * as socket from "../socket.js";
-import * as session from "../session.js";
 import * as toast from "../toast.js";
 import { pageConfig } from "../replay.js";
 import { bar, el, lockControls } from "./bar.js";
@@ -116,8 +115,8 @@ async function start(b, c, name, inputs, hooks) {
     return;
   }
   const id = `attempt:${a.id}`;
-  const cfg = await socket.fetchGuestConfig(id);
-  await session.adoptRun(async () => {
+  const cfg = await socket.getRunConfig(id);
+  await hooks.session.adoptRun(async () => {
     hooks.adoptConfig(pageConfig(cfg.config, a.state));
     return { ...a.state, id };
   });
@@ -125,7 +124,7 @@ async function start(b, c, name, inputs, hooks) {
   b.replaceChildren(el("b", { "data-testid": "student-attempt", text: `${a.name}: ${chosen}` }),
     el("span", { text: ` — ${a.goal_text} ` }),
     el("button", { type: "button", class: "btn btn-primary", "data-testid": "student-play", text: "Play",
-      onclick: () => session.play() }),
-    el("button", { type: "button", class: "btn", text: "Pause", onclick: () => session.pause() }),
+      onclick: () => hooks.session.play() }),
+    el("button", { type: "button", class: "btn", text: "Pause", onclick: () => hooks.session.pause() }),
     el("button", { type: "button", class: "btn", text: "Another attempt", onclick: () => form(b, c, hooks) }));
 }

@@ -4,7 +4,6 @@
 
 import * as S from "../state.js";
 import * as socket from "../socket.js";
-import * as session from "../session.js";
 import * as toast from "../toast.js";
 import { pageConfig } from "../replay.js";
 import { bar, el, lockControls, watchingText } from "./bar.js";
@@ -96,8 +95,8 @@ export async function watch(token, hooks) {
   let info;
   try {
     info = await socket.getWatched(token);
-    const cfg = await socket.fetchGuestConfig(id);
-    await session.adoptRun(async () => {
+    const cfg = await socket.getRunConfig(id);
+    await hooks.session.adoptRun(async () => {
       hooks.adoptConfig(pageConfig(cfg.config, info.state));
       return { ...info.state, id };
     });
@@ -113,7 +112,7 @@ export async function watch(token, hooks) {
   });
   socket.listen("closing", (m) => {
     if (S.run.id !== id) return;
-    socket.disconnect(); // no reconnecting to an ended broadcast
+    hooks.session.close(); // no reconnecting to an ended broadcast
     title.textContent = `${m.reason}: what you see stays on the page`;
     count.textContent = "";
     b.querySelector('[data-testid="fork"]').hidden = true;
@@ -129,13 +128,13 @@ async function forkIt(token, hooks) {
     toast.error(`fork: ${err.message}`);
     return;
   }
-  socket.disconnect();
+  hooks.session.close();
   lockControls(false);
   document.body.classList.remove("guest");
   document.querySelector('[data-testid="watch-bar"]').hidden = true;
   window.history.replaceState(null, "", `/${window.location.search}`);
-  const cfg = await socket.fetchRunConfig(st.id);
-  await session.adoptRun(async () => {
+  const cfg = await socket.getRunConfig(st.id);
+  await hooks.session.adoptRun(async () => {
     hooks.adoptConfig(pageConfig(cfg.config, st));
     return st;
   });

@@ -115,7 +115,7 @@ async function fetchTable() {
   }
   lastT = state.t;
   try {
-    const out = await socket.fetchBackprop(runId, { example, racer: 0, fd: useFd });
+    const out = await socket.getBackprop(runId, { example, racer: 0, fd: useFd });
     if (S.run.id !== runId) return;
     data = out;
     error = "";
