@@ -7,7 +7,6 @@ and ending the broadcast sends each watcher a `closing` message before its socke
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,7 +14,7 @@ from app.client import Client
 from app.errors import RequestError
 from app.saved import now_iso
 from app.settings import Settings
-from app.store import Entry, Store
+from app.store import Entry, Store, new_id
 
 ENDED = "the broadcast ended"
 
@@ -49,7 +48,7 @@ class Broadcasts:
         """Broadcast the run (again: the same token, the new name)."""
         b = self.by_run.get(entry.id)
         if b is None:
-            b = Broadcast(secrets.token_urlsafe(16), entry.id, name)
+            b = Broadcast(new_id(), entry.id, name)  # made as run ids are (unguessable, and routable alike)
             self.by_token[b.token] = self.by_run[entry.id] = b
         b.name = name
         self.notify(b)

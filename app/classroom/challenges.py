@@ -26,6 +26,8 @@ from engine.optimizers import OPTIMIZERS
 from engine.run import Run
 from engine.settings import SettingsError
 
+SAVE_EVERY = 5.0  # seconds: a live attempt's figures are written at most this often (at once when its status changes)
+BOARD_TTL = 0.5  # seconds a board is served from memory (every student's page polls it)
 PATH_POINTS = 200  # points of an attempt's path kept in its record (thinned evenly)
 SERVED_PATH_POINTS = 2_000  # points of a live attempt's path served for an overlay
 GOALS = {
@@ -146,4 +148,5 @@ class LiveAttempt:
     challenge: str
     run_id: str
     record: dict[str, Any]  # as stored: name, settings, created and the last figures saved
-    saved_sig: tuple[Any, ...] = ()
+    saved_sig: tuple[Any, ...] = ()  # (t, status) last written
+    saved_at: float = 0.0  # monotonic time of that write

@@ -169,10 +169,11 @@ class ChallengeRecords:
                          (aid, cid, public, student, record["created"], dumps(record)))
         return aid, public
 
-    def update_attempt(self, aid: str, record: dict[str, Any]) -> None:
-        """Replace an attempt's record (its latest status, t, J, score and path)."""
+    def update_attempts(self, records: list[tuple[str, dict[str, Any]]]) -> None:
+        """Replace attempts' records (their latest status, t, J, score and path), in one transaction."""
         with self._tx() as conn:
-            conn.execute(self._sql("UPDATE {p}attempts SET record = ? WHERE id = ?"), (dumps(record), aid))
+            for aid, record in records:
+                conn.execute(self._sql("UPDATE {p}attempts SET record = ? WHERE id = ?"), (dumps(record), aid))
 
     def attempt(self, aid: str) -> dict[str, Any] | None:
         """{id, challenge, public, **record}, or None."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from app.classroom.broadcasts import Broadcasts
 from app.classroom.challenges import LiveAttempt
 from app.classroom.records import ChallengeRecords
@@ -18,6 +20,7 @@ class Classroom:
         self.broadcasts = Broadcasts(store, settings)
         self.records = ChallengeRecords(settings)  # opened on first use
         self.attempts: dict[str, LiveAttempt] = {}  # attempt id -> its live run
+        self.boards: dict[str, tuple[float, Any]] = {}  # challenge id -> (monotonic time, the board then)
 
     def attempt_entry(self, aid: str) -> tuple[LiveAttempt, Entry] | None:
         """The live attempt and its run, or None (no such attempt here, or its run expired)."""

@@ -33,9 +33,9 @@ class GuestViews:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope.get("method") in ("GET", "HEAD"):
+        if scope["type"] == "http" and scope.get("method") in ("GET", "HEAD", "POST"):
             m = guest_view(scope.get("path", ""))
-            if m is not None:
+            if m is not None and (scope["method"] != "POST" or m[2] == "predict"):  # POST predict: at given points
                 classroom: Any = getattr(scope["app"].state, "classroom", None)
                 run_id = classroom.run_of(m[0], m[1]) if classroom is not None else None
                 if run_id is not None:

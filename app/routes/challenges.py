@@ -8,6 +8,7 @@ views /api/attempts/{id}/surface ...); the board shows each attempt under a publ
 
 from __future__ import annotations
 
+import time
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, WebSocket
@@ -93,7 +94,8 @@ async def start_attempt(cid: ChallengeId, body: AttemptRequest, classroom: Class
     except Refused as exc:
         raise RequestError(exc.field, str(exc), exc.status) from None
     entry = store.add(run, None)
-    classroom.attempts[aid] = ch.LiveAttempt(aid, pub, cid, entry.id, record, (0, record["status"]))
+    classroom.attempts[aid] = ch.LiveAttempt(aid, pub, cid, entry.id, record, (0, record["status"]), time.monotonic())
+    classroom.boards.pop(cid, None)  # the next board shows it
     return {"id": aid, "public": pub, "challenge": cid, "name": body.name, "settings": record["settings"],
             "goal_text": ch.describe(c["goal"], c["limit"]),
             "state": without_id({"state": entry.player.state()})["state"]}
@@ -112,11 +114,13 @@ async def read_attempt(aid: AttemptId, classroom: ClassroomDep) -> dict[str, Any
 
 
 async def rows_of(classroom: Classroom, c: dict[str, Any]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """The board's rows (live figures where the run is held, stored ones otherwise), and the stored attempts;
-    live figures that changed are written back, so the board survives a restart."""
+    """The board's rows (live figures where the run is held, stored ones otherwise), and the stored attempts.
+    Live figures are written back (at once when the status changed, else at most every SAVE_EVERY seconds), so
+    the board survives a restart."""
     stored = await run_in_threadpool(classroom.records.attempts, c["id"])
     live = classroom.live_of(c["id"])
     rows, changed = [], []
+    now_s = time.monotonic()
     for a in stored:
         found = live.get(a["public"])
         figures = {k: a.get(k) for k in ("status", "t", "loss", "accuracy", "score")}
@@ -124,23 +128,31 @@ async def rows_of(classroom: Classroom, c: dict[str, Any]) -> tuple[list[dict[st
             la, entry = found
             figures = ch.measure(entry.run, c["goal"], c["limit"])
             sig = (figures["t"], figures["status"])
-            if sig != la.saved_sig:
+            status_changed = not la.saved_sig or la.saved_sig[1] != sig[1]
+            if sig != la.saved_sig and (status_changed or now_s - la.saved_at >= ch.SAVE_EVERY):
                 la.record = {**la.record, **figures, "path": ch.path(entry.run, ch.PATH_POINTS)}
-                la.saved_sig = sig
+                la.saved_sig, la.saved_at = sig, now_s
                 changed.append((la.aid, la.record))
         rows.append({"id": a["public"], "name": a["name"], "settings": a["settings"], "created": a["created"],
                      "live": found is not None, **figures})
-    for aid, record in changed:
-        await run_in_threadpool(classroom.records.update_attempt, aid, record)
+    if changed:
+        await run_in_threadpool(classroom.records.update_attempts, changed)
     return ch.ranked(rows, c["goal"]), stored
 
 
 @router.get("/challenges/{cid}/board", response_model=Board, summary="The challenge's board")
 async def board(cid: ChallengeId, classroom: ClassroomDep) -> dict[str, Any]:
-    """Every attempt (name, settings, status, t, J, accuracy, score, rank), sorted by the goal."""
+    """Every attempt (name, settings, status, t, J, accuracy, score, rank), sorted by the goal (at most
+    BOARD_TTL = 0.5 s old: every student's page polls it)."""
+    cached = classroom.boards.get(cid)
+    if cached is not None and time.monotonic() - cached[0] < ch.BOARD_TTL:
+        out: dict[str, Any] = cached[1]
+        return out
     c = await challenge_of(classroom, cid)
     rows, stored = await rows_of(classroom, c)
-    return {"challenge": public(c, stored), "rows": rows}
+    result = {"challenge": public(c, stored), "rows": rows}
+    classroom.boards[cid] = (time.monotonic(), result)
+    return result
 
 
 @router.get("/challenges/{cid}/paths", summary="Attempts' paths to overlay (the teacher's)",

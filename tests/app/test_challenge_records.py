@@ -37,7 +37,7 @@ def test_challenges_and_attempts_are_kept_with_their_limits(settings: Settings) 
     db.add_attempt(cid, "grace", "Grace", {"name": "Grace", "created": now(), "t": 0})
     with pytest.raises(Refused, match="max_board"):
         db.add_attempt(cid, "alan", "Alan", {"name": "Alan", "created": now()})
-    db.update_attempt(a1, {"name": "Ada", "created": "x", "t": 42, "path": [{"t": 0, "loss": 0.1}]})
+    db.update_attempts([(a1, {"name": "Ada", "created": "x", "t": 42, "path": [{"t": 0, "loss": 0.1}]})])
     again = ChallengeRecords(settings)  # another process, or after a restart
     rows = again.attempts(cid)
     assert [r["name"] for r in rows] == ["Ada", "ADA", "Grace"] and rows[0]["t"] == 42 and rows[0]["public"] == p1

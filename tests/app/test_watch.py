@@ -192,3 +192,18 @@ def test_a_fork_at_500_continues_as_the_original(client: StrictClient, body: dic
     assert h1 == h2
     again = client.post(f"/api/runs/{run['id']}/fork").json()  # from a run id too
     assert again["t"] == 600 and again["loss"] == client.get(f"/api/runs/{run['id']}").json()["loss"]
+
+
+def test_a_network_run_is_watched_with_its_views(client: StrictClient) -> None:
+    run = new_run(client, {"problem": NETWORK, "optimizer": {"name": "adam", "lr": 0.02}})
+    client.post(f"/api/runs/{run['id']}/step", json={"n": 5})
+    token = broadcast(client, run)
+    via = f"/api/watch/{token}"
+    assert client.get(f"{via}/network").json() == client.get(f"/api/runs/{run['id']}/network").json()
+    points = {"points": [[0.0, 0.0], [0.5, -0.5]]}
+    assert client.post(f"{via}/predict", json=points).json() == client.post(
+        f"/api/runs/{run['id']}/predict", json=points).json()
+    assert client.post(f"{via}/data", json={}).status_code in (404, 405)  # only predict is a POST view
+    with client.websocket_connect(f"{via}/stream") as watcher:
+        hello = recv(watcher)
+        assert hello["state"]["t"] == 5 and "network" in hello and "id" not in hello["state"]
