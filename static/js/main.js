@@ -24,6 +24,7 @@ import { createReplay } from "./replay.js";
 import { createSaved } from "./saved.js";
 import * as exporter from "./export.js";
 import * as lecture from "./lecture/index.js";
+import * as classroom from "./classroom/index.js";
 
 function readJson(id) {
   try {
@@ -137,7 +138,8 @@ function boot() {
     if (S.run.id) socket.deleteRunOnExit(S.run.id);
   });
   loadProbes(app);
-  if (!replay.fromUrl()) app.session.startRun();
+  const guest = classroom.init({ adoptConfig, session: app.session }); // a watch or challenge link
+  if (!guest && !replay.fromUrl()) app.session.startRun();
 }
 
 if (typeof window.Plotly === "undefined") {

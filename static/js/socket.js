@@ -11,6 +11,13 @@ export * from "./api.js";
 const PING_MS = 20000; // keep idle connections (and proxies) awake
 const MAX_BACKOFF_MS = 8000;
 const MAX_QUEUE = 50; // messages kept while (re)connecting
+const listeners = new Map(); // message type -> functions called after the stream's handler (classroom/*.js)
+
+/** Also call `fn` with every server message of this type, on any stream (watchers, closing). */
+export function listen(type, fn) {
+  if (!listeners.has(type)) listeners.set(type, []);
+  listeners.get(type).push(fn);
+}
 
 /** The stream of one page; handlers: hello, frame, status, reset, racers, error, pong (server messages) and
  * open({reconnected}), close({code, reason}), gone(id). {connect, disconnect, send, isOpen}. */
@@ -66,7 +73,7 @@ export function createStream(handlers) {
     const proto = window.location.protocol === "https:" ? "wss:" : "ws:";
     const t = api.token();
     const auth = t ? `?token=${encodeURIComponent(t)}` : "";
-    const sock = new WebSocket(`${proto}//${window.location.host}/api/runs/${runId}/stream${auth}`);
+    const sock = new WebSocket(`${proto}//${window.location.host}${api.base(runId)}/stream${auth}`);
     ws = sock;
     sock.onopen = () => {
       if (sock !== ws) return;
@@ -91,6 +98,7 @@ export function createStream(handlers) {
       }
       const fn = handlers[msg.type];
       if (fn) fn(msg);
+      for (const f of listeners.get(msg.type) || []) f(msg);
     };
     sock.onerror = () => {
       // A close event always follows; reconnecting is handled there.
