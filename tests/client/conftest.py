@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[2]
 class LiveServer:
     """The server as a user starts it (`python -m descent serve --port P`), with its own data directory."""
 
-    def __init__(self, env: dict[str, str] | None = None) -> None:
+    def __init__(self, env: dict[str, str] | None = None, cwd: Path = ROOT) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.data_dir = tempfile.mkdtemp(prefix="descent-client-")
@@ -29,7 +29,7 @@ class LiveServer:
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "descent", "serve", "--host", "127.0.0.1", "--port", str(self.port),
              "--log-level", "warning"],
-            cwd=ROOT, env=full_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            cwd=cwd, env=full_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
         )
         try:
             wait_until_up(self.url + "/openapi.json", self.proc)
