@@ -11,7 +11,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from app import errors
+from app import docs, errors
 from app.bounds import publish_openapi
 from app.classroom.room import Classroom
 from app.classroom.views import GuestViews
@@ -66,8 +66,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             saved_runs.close()
 
     # Every operation may answer 400 (a body that is not JSON text), 401 (the token) and 413 (the body limit).
+    # The docs pages are app/docs.py's: Swagger UI and ReDoc from installed files, not from a CDN.
     app = FastAPI(title="Descent", version="0.1.0", description=DESCRIPTION, lifespan=lifespan,
-                  default_response_class=SafeJSONResponse, responses=error_responses(400, 401, 413))
+                  default_response_class=SafeJSONResponse, responses=error_responses(400, 401, 413),
+                  docs_url=None, redoc_url=None)
     app.state.settings = settings
     app.state.store = store
     app.state.pacer = pacer
@@ -75,7 +77,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.classroom = Classroom(store, settings)
     errors.install(app)
     for module in (runs, share, saved, watch, challenges, landscape, network, lecture, stream, registry, pages,
-                   classroom_pages):
+                   classroom_pages, docs):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=pages.STATIC_DIR, check_dir=False), name="static")
     # Outermost last: headers on every answer, then the token, then the body limit; innermost, guests' views.

@@ -14,9 +14,17 @@ from app.deps import SettingsDep
 from app.errors import RequestError, dumps
 from app.routes.registry import registry_payload
 
-ROOT = Path(__file__).resolve().parents[2]
-TEMPLATES_DIR = ROOT / "templates"
-STATIC_DIR = ROOT / "static"
+APP_DIR = Path(__file__).resolve().parents[1]
+
+
+def page_dir(name: str) -> Path:
+    """templates/ or static/: installed beside the code (a wheel's app/<name>), else the source tree's."""
+    installed = APP_DIR / name
+    return installed if installed.is_dir() else APP_DIR.parent / name
+
+
+TEMPLATES_DIR = page_dir("templates")
+STATIC_DIR = page_dir("static")
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=str(TEMPLATES_DIR))

@@ -67,5 +67,17 @@ def test_openapi_documents_every_route(client: StrictClient) -> None:
         title = "".join(p.capitalize() for p in name.split("_")) + "Optimizer"
         assert title in schemas
     assert schemas["GdOptimizer"]["properties"]["lr"]["exclusiveMinimum"] == 0
-    r = client.get("/docs")
-    assert r.status_code == 200 and "content-security-policy" not in r.headers  # Swagger UI needs its CDN
+
+
+def test_docs_are_served_offline_under_the_page_policy(client: StrictClient) -> None:
+    for path in ("/docs", "/redoc"):
+        r = client.get(path)
+        assert r.status_code == 200, path
+        csp = r.headers["content-security-policy"]
+        assert "default-src 'self'" in csp and "'unsafe-eval'" not in csp and "'unsafe-inline'" not in csp.split(
+            "script-src")[1].split(";")[0], csp
+        assert "http://" not in r.text and "https://" not in r.text, path  # no CDN, no Google fonts
+        for src in re.findall(r'(?:src|href)="([^"]+)"', r.text):
+            asset = client.get(src)
+            assert asset.status_code == 200 and len(asset.content) > 1000, src
+    assert client.get("/docs/assets/nothing.js").status_code == 404

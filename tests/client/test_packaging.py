@@ -1,0 +1,41 @@
+"""A non-editable install (`pip install .`) carries the page, its static files and the docs' assets, and serves
+them: nothing is read from the source tree."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import urllib.request
+from pathlib import Path
+
+from tests.client.conftest import ROOT, LiveServer
+
+
+def get(url: str) -> tuple[int, bytes]:
+    """Status and body of a GET."""
+    with urllib.request.urlopen(url, timeout=30) as res:
+        return res.status, res.read()
+
+
+def test_an_installed_copy_serves_the_page(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-deps",
+                    "--target", str(site), str(ROOT)], check=True, cwd=tmp_path, capture_output=True)
+    for part in ("app/templates/index.html", "app/static/js/main.js", "app/static/css/app.css",
+                 "app/static/js/charts", "app/docs.py", "descent/client.py", "engine/run.py"):
+        assert (site / part).exists(), part
+    env = {"PYTHONPATH": str(site)}
+    where = subprocess.run([sys.executable, "-c", "import app, descent, engine; print(app.__file__, descent.__file__)"],
+                           env={**env, "PATH": ""}, cwd=tmp_path, capture_output=True, text=True, check=True)
+    assert all(path.startswith(str(site)) for path in where.stdout.split()), where.stdout
+
+    server = LiveServer(env=env, cwd=tmp_path)
+    try:
+        status, page = get(server.url + "/")
+        assert status == 200 and b'<script type="module" src="/static/js/main.js' in page
+        for path in ("/static/js/main.js", "/static/css/app.css", "/vendor/plotly.min.js",
+                     "/docs/assets/swagger-ui-bundle.js", "/docs"):
+            status, body = get(server.url + path)
+            assert status == 200 and len(body) > 500, path
+    finally:
+        server.stop()
