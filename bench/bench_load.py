@@ -17,6 +17,7 @@ more of the server than it has, and it then plays them more slowly than asked (a
 second each run really played are printed.
 
     python bench/bench_load.py [--clients 100] [--seconds 60] [--speed 50] [--no-deflate]
+    python bench/bench_load.py --proxy [--speed 200]   # through nginx: 1, then 2 app processes (bench/proxy.py)
 """
 
 from __future__ import annotations
@@ -212,7 +213,13 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=60.0)
     ap.add_argument("--speed", type=float, default=50.0, help="steps per second each run asks for")
     ap.add_argument("--no-deflate", action="store_true", help="serve without permessage-deflate")
+    ap.add_argument("--proxy", action="store_true", help="through nginx, with 1 and then 2 app processes")
     args = ap.parse_args()
+    if args.proxy:
+        import proxy
+
+        proxy.main(args.clients, args.seconds, args.speed)
+        return
     port = free_port()
     proc = start_server(port, deflate=not args.no_deflate)
     try:
