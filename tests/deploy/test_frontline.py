@@ -7,6 +7,7 @@ from __future__ import annotations
 import socket
 from contextlib import ExitStack
 
+import httpx
 import pytest
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
@@ -101,3 +102,16 @@ def test_the_config_names_every_process() -> None:
         nginx_conf.render([workers[0], workers[0]], "80", "/tmp")
     assert nginx_conf.WORKER_NAME.pattern == WORKER_NAME.pattern  # the proxy routes on what the app writes
 
+
+
+def test_the_app_sees_the_address_nginx_saw_never_one_the_client_claims(stack: Stack) -> None:
+    """nginx sets X-Forwarded-For to the peer's address, and the app (trusting nginx alone) counts clients by it."""
+    claimed = {"x-forwarded-for": "203.0.113.9"}
+    with stack.client() as http:
+        run_id = new_run(http)["id"]
+        sid = http.post(f"/api/runs/{run_id}/save", json={"name": "spoofed"}, headers=claimed).json()["id"]
+        assert sid in [s["id"] for s in http.get("/api/saved").json()]  # saved as loopback's, not 203.0.113.9's
+        assert sid in [s["id"] for s in http.get("/api/saved", headers=claimed).json()]  # the claim is dropped
+    port = stack.ports[run_id.partition(".")[0]]
+    direct = httpx.get(f"http://127.0.0.1:{port}/api/saved", headers=claimed)  # from the trusted proxy address
+    assert sid not in [s["id"] for s in direct.json()]  # the app does read the header nginx sends
