@@ -2,8 +2,9 @@
 
 Each configuration is started afresh (deploy/: nginx_conf, processes; saved runs in SQLite under a temporary
 directory, which this load does not use), loaded with CLIENTS websocket clients each playing its own run at
-SPEED steps/s for SECONDS, and measured: the steps/s the runs really played (all together and per run),
-frames/s per client, REST latency through the proxy, and the CPU each part used.
+SPEED steps/s for SECONDS, and measured: the steps/s the runs really played (all together and per run: each
+client reads its run's clock in its first and last frame of the window), frames/s per client, REST latency
+through the proxy, and the CPU each part used. nginx's errors (client timeouts included) are printed.
 """
 
 from __future__ import annotations
@@ -16,13 +17,13 @@ import time
 from pathlib import Path
 from typing import Any
 
-import httpx
 from common import free_port, report
 
 from deploy import nginx_conf
 from deploy.processes import start_app, start_nginx, stop, wait_ready, worker_user
 
-FRONT = nginx_conf.Front(conn_per_address=10_000, nginx_workers="1")  # the load comes from one address
+# The load comes from one address, and from a process as busy as the servers: the front line is opened wide.
+FRONT = nginx_conf.Front(conn_per_address=10_000, nginx_workers="1", header_timeout="120s", body_timeout="120s")
 
 
 def cpu_seconds(pid: int) -> float:
@@ -42,13 +43,6 @@ def children(pid: int) -> list[int]:
     return out
 
 
-async def states(port: int, ids: list[str]) -> dict[str, int]:
-    """t of every run, each asked of the process that holds it (through the proxy)."""
-    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=60) as http:
-        answers = await asyncio.gather(*(http.get(f"/api/runs/{i}") for i in ids))
-    return {i: r.json()["t"] for i, r in zip(ids, answers, strict=True) if r.status_code == 200}
-
-
 async def load(port: int, clients: int, seconds: float, speed: float, pids: dict[str, list[int]]) -> dict[str, Any]:
     from bench_load import RAMP_SECONDS, Window, client, rest_timer
 
@@ -57,19 +51,20 @@ async def load(port: int, clients: int, seconds: float, speed: float, pids: dict
     latencies: list[float] = []
     ids: list[str] = []
     window = Window(clients, seconds)
-    tasks = [client(port, RAMP_SECONDS * i / clients, speed, window, frames, errors, ids) for i in range(clients)]
-    watcher = asyncio.gather(*tasks, rest_timer(port, window, latencies, errors))
+    played: list[float] = []  # steps/s of each run, between its first and last frame of the window
+    tasks = [client(port, RAMP_SECONDS * i / clients, speed, window, frames, errors, ids, played)
+             for i in range(clients)]
+    watcher = asyncio.gather(*tasks, rest_timer(port, window, latencies, errors), return_exceptions=True)
     await window.opened.wait()
-    t0 = await states(port, list(ids))
     cpu0 = {k: sum(cpu_seconds(p) for p in v) for k, v in pids.items()}
     start = time.perf_counter()
-    await watcher
+    errors += [repr(e) for e in await watcher if isinstance(e, BaseException)]
     elapsed = time.perf_counter() - start
     cpu1 = {k: sum(cpu_seconds(p) for p in v) for k, v in pids.items()}
-    t1 = await states(port, list(t0))
-    played = sorted((t1[i] - t0[i]) / elapsed for i in t0 if i in t1)
+    played.sort()
     lat = sorted(latencies) or [float("nan")]
-    return {"played": played, "frames": sorted(f / seconds for f in frames), "p95": lat[int(len(lat) * 0.95)] * 1e3,
+    return {"played": played or [0.0], "frames": sorted(f / seconds for f in frames),
+            "p95": lat[int(len(lat) * 0.95)] * 1e3,
             "p50": lat[len(lat) // 2] * 1e3, "cpu": {k: (cpu1[k] - cpu0[k]) / elapsed for k in cpu0},
             "errors": errors, "owners": sorted({i.partition(".")[0] for i in ids})}
 
@@ -87,11 +82,19 @@ def run_config(processes: int, clients: int, seconds: float, speed: float) -> di
             for w, proc in zip(workers, apps, strict=True):
                 wait_ready(f"http://{w.address}/api/health", proc)
             port = free_port()
-            nginx = start_nginx(nginx_conf.write(workers, f"127.0.0.1:{port}", run_dir, FRONT, user=worker_user()))
+            conf = nginx_conf.write(workers, f"127.0.0.1:{port}", run_dir, FRONT, user=worker_user())
+            conf.write_text(conf.read_text().replace("error.log warn;", "error.log info;"))  # client timeouts too
+            nginx = start_nginx(conf)
             wait_ready(f"http://127.0.0.1:{port}/api/health", nginx)
             pids = {"app processes": [p.pid for p in apps], "nginx": [nginx.pid, *children(nginx.pid)]}
             return asyncio.run(load(port, clients, seconds, speed, pids))
         finally:
+            log = run_dir / "error.log"
+            lines = [ln for ln in (log.read_text().splitlines() if log.exists() else [])
+                     if "closed keepalive connection" not in ln]  # info: a client left, as it should
+            if lines:
+                print(f"nginx's error log ({processes} process, {len(lines)} lines), the last ones:",
+                      *lines[-8:], sep="\n")
             if nginx is not None:
                 stop(nginx)
             for proc in apps:

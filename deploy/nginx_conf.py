@@ -78,7 +78,8 @@ def render(workers: list[Worker], listen: str, run_dir: str | Path, front: Front
         "BALANCED_SERVERS": "\n".join(
             f"        server {w.address} max_fails=1 fail_timeout={front.fail_timeout};" for w in workers),
         "OWNER_UPSTREAMS": "\n".join(
-            f"    upstream descent_{w.name} {{\n        server {w.address};\n        keepalive 16;\n    }}"
+            f"    upstream descent_{w.name} {{\n        server {w.address};\n        keepalive 16;\n"
+            f"        keepalive_timeout 60s;\n    }}"
             for w in workers),
     })
     text = TEMPLATE.read_text()

@@ -17,9 +17,11 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def app_command(port: int, host: str = "127.0.0.1", proxy: str = "127.0.0.1") -> list[str]:
     """uvicorn serving app.main:app, trusting X-Forwarded-For from the proxy at `proxy` (so the per-client
-    limits see the browser's address, not nginx's)."""
+    limits see the browser's address, not nginx's). It keeps idle connections open longer than nginx does, so
+    nginx never sends a request on a connection the app is closing (a run's request would then answer 410)."""
     return [sys.executable, "-m", "uvicorn", "app.main:app", "--host", host, "--port", str(port),
-            "--proxy-headers", "--forwarded-allow-ips", proxy, "--log-level", "warning"]
+            "--proxy-headers", "--forwarded-allow-ips", proxy, "--log-level", "warning",
+            "--timeout-keep-alive", "75"]  # longer than nginx keeps an idle connection to it (60 s)
 
 
 def start_app(name: str, port: int, env: dict[str, str] | None = None, host: str = "127.0.0.1",
