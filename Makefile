@@ -1,12 +1,14 @@
-# Descent: `make run` serves the playground, `make test` runs every test (browser included).
+# Descent: `make run` serves the playground, `make test` runs every test (browser included),
+# `make serve WORKERS=N` serves it with N app processes behind nginx, saved runs in PostgreSQL.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 CHROMIUM ?= /usr/bin/chromium
+WORKERS ?= 2
 
-.PHONY: run test test-fast lint bench browser clean
+.PHONY: run serve test test-fast lint bench browser services clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +26,28 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 run: $(VENV)/.installed
 	$(BIN)/uvicorn app.main:app --host $(HOST) --port $(PORT)
 
+$(VENV)/.installed-serve: pyproject.toml $(VENV)/.installed
+	$(BIN)/pip install --quiet --disable-pip-version-check -e ".[postgres]"
+	@touch $@
+
+## serve: WORKERS app processes behind nginx on http://$(HOST):$(PORT), saved runs in PostgreSQL (deploy/)
+serve: $(VENV)/.installed-serve services
+	$(BIN)/python deploy/serve.py --workers $(WORKERS) --host $(HOST) --port $(PORT)
+
+## services: nginx and PostgreSQL (Debian packages) for `make serve` and the deployment tests
+services:
+	@missing=""; \
+	{ command -v nginx || [ -x /usr/sbin/nginx ]; } >/dev/null 2>&1 || missing="$$missing nginx"; \
+	{ command -v initdb || ls /usr/lib/postgresql/*/bin/initdb; } >/dev/null 2>&1 || missing="$$missing postgresql"; \
+	if [ -z "$$missing" ]; then \
+		echo "deployment tests use the system's nginx and PostgreSQL"; \
+	elif command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+		echo "installing$$missing"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	else \
+		echo "missing:$$missing (apt-get install$$missing as root; their tests are skipped until then)"; \
+	fi
+
 ## browser: a headless Chromium for the browser tests (the system's if there is one)
 browser: $(VENV)/.installed-test
 	@if [ -x "$(CHROMIUM)" ]; then \
@@ -39,12 +63,12 @@ browser: $(VENV)/.installed-test
 PYTEST_WORKERS ?= 2
 
 ## test: install test needs (headless Chromium included) and run lint + every test
-test: $(VENV)/.installed-test browser
+test: $(VENV)/.installed-test browser services
 	$(BIN)/ruff check .
 	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile
 
 ## test-fast: everything but the browser tests
-test-fast: $(VENV)/.installed-test
+test-fast: $(VENV)/.installed-test services
 	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile --ignore=tests/browser
 
 lint: $(VENV)/.installed-test

@@ -12,11 +12,11 @@ from __future__ import annotations
 import json
 import secrets
 import sqlite3
-import threading
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
+from app.db import PostgresDB, SQLiteDB
 from app.errors import dumps
 from app.limits import exempt
 from app.settings import Settings
@@ -111,29 +111,14 @@ class SQLiteSaved:
 
     def __init__(self, path: str | Path, max_total: int = 10_000, max_per_owner: int = 200,
                  max_bytes: int = 8 * 1024 * 1024):
-        self.path = Path(path)
+        self.db = SQLiteDB(path, SQLITE_SCHEMA)  # the file is made on first use: an app that never saves has none
+        self.path = self.db.path
         self.max_total = max_total
         self.max_per_owner = max_per_owner
         self.max_bytes = max_bytes
-        self._ready = False
-        self._init_lock = threading.Lock()
 
     def _connect(self) -> sqlite3.Connection:
-        # Created on first use, not at start-up: an app that never saves leaves no file behind.
-        if not self._ready:
-            with self._init_lock:
-                if not self._ready:
-                    self.path.parent.mkdir(parents=True, exist_ok=True)
-                    conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-                    try:
-                        conn.execute("PRAGMA journal_mode=WAL")
-                        conn.executescript(SQLITE_SCHEMA)
-                    finally:
-                        conn.close()
-                    self._ready = True
-        conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)  # autocommit: BEGIN/COMMIT are ours
-        conn.execute("PRAGMA synchronous=FULL")  # a committed save survives a power cut too
-        return conn
+        return self.db.connect()
 
     def save(self, name: str, record: dict[str, Any], owner: str | None = None) -> str:
         """One IMMEDIATE transaction: count (for the limits) and insert, or nothing at all."""
@@ -208,34 +193,22 @@ CREATE INDEX IF NOT EXISTS descent_saved_by_owner ON descent_saved (owner, creat
 
 
 class PostgresSaved:
-    """Saved runs in a PostgreSQL table `descent_saved` (psycopg 3; install `descent[postgres]`).
+    """Saved runs in a PostgreSQL table `descent_saved` (psycopg 3; install `descent[postgres]`), shared by every
+    app process that is given the same URL.
 
     The record is kept as JSON text, not jsonb, so every float comes back exactly as it was saved.
     """
 
     def __init__(self, url: str, max_total: int = 10_000, max_per_owner: int = 200,
                  max_bytes: int = 8 * 1024 * 1024):
-        try:
-            import psycopg
-        except ImportError as exc:  # an optional dependency
-            raise RuntimeError("DESCENT_STORE_URL is a PostgreSQL URL: install psycopg "
-                               "(pip install 'descent[postgres]')") from exc
-        self._psycopg = psycopg
+        self.db = PostgresDB(url, POSTGRES_SCHEMA)
         self.url = url
         self.max_total = max_total
         self.max_per_owner = max_per_owner
         self.max_bytes = max_bytes
-        self._ready = False
-        self._init_lock = threading.Lock()
 
     def _connect(self) -> Any:
-        if not self._ready:
-            with self._init_lock:
-                if not self._ready:
-                    with self._psycopg.connect(self.url, autocommit=True) as conn:
-                        conn.execute(POSTGRES_SCHEMA)
-                    self._ready = True
-        return self._psycopg.connect(self.url)
+        return self.db.connect()
 
     def save(self, name: str, record: dict[str, Any], owner: str | None = None) -> str:
         """One transaction (the table locked against other saves while the limits are counted)."""

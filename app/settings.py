@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 ENV_PREFIX = "DESCENT_"
+WORKER_NAME = re.compile(r"[A-Za-z0-9]{1,16}")
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,7 @@ class Settings:
     data_dir: str = "./data"  # where the SQLite file of saved runs lives (descent.sqlite3)
     store_url: str | None = None  # postgresql://... keeps saved runs in PostgreSQL instead (needs psycopg)
     api_token: str | None = None  # when set, /api/* and the websocket need `Authorization: Bearer <token>`
+    worker: str | None = None  # this process's name behind a proxy (deploy/): its run ids start with "<worker>."
 
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):
@@ -54,6 +57,9 @@ class Settings:
                 raise ValueError(f"{f.name} ({ENV_PREFIX}{f.name.upper()}) must be > 0, got {value}")
         if self.api_token is not None and not self.api_token.strip():
             raise ValueError(f"api_token ({ENV_PREFIX}API_TOKEN) must not be blank")
+        if self.worker is not None and not WORKER_NAME.fullmatch(self.worker):
+            raise ValueError(f"worker ({ENV_PREFIX}WORKER) must be 1-16 letters and digits (it starts run ids, "
+                             f"and the proxy routes on it), got {self.worker!r}")
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -74,7 +80,7 @@ class Settings:
     def limits(self) -> dict[str, Any]:
         """The limits a client may want to know (everything but the token)."""
         out = dataclasses.asdict(self)
-        for private in ("api_token", "data_dir", "store_url"):  # secrets and server paths stay on the server
+        for private in ("api_token", "data_dir", "store_url", "worker"):  # secrets and server paths stay on the server
             out.pop(private)
         out["auth"] = self.api_token is not None
         return out

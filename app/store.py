@@ -19,9 +19,11 @@ from engine.run import Run
 log = logging.getLogger(__name__)
 
 
-def new_id() -> str:
-    """An unguessable run id: 128 random bits, URL-safe."""
-    return secrets.token_urlsafe(16)
+def new_id(worker: str | None = None) -> str:
+    """An unguessable run id: 128 random bits, URL-safe; behind a proxy, "<worker>." first (the process that
+    holds the run: deploy/nginx.conf.in routes every request and the websocket of the run to it)."""
+    token = secrets.token_urlsafe(16)
+    return token if worker is None else f"{worker}.{token}"
 
 
 @dataclass
@@ -78,7 +80,7 @@ class Store:
     def add(self, run: Run, owner: str | None = None) -> Entry:
         """Hold a new run made by `owner` (a client key; app.limits.OwnerDep); 503 or 429 past the limits."""
         self.check_room(owner)
-        run_id = new_id()
+        run_id = new_id(self.settings.worker)
         entry = Entry(run_id, Player(run_id, run, self.settings, self.pacer, self.full), owner)
         self.entries[run_id] = entry
         return entry
@@ -107,7 +109,9 @@ class Store:
         """The run with this id (and mark it used); 404 naming the id otherwise."""
         entry = self.entries.get(run_id)
         if entry is None:
-            raise RequestError(("path", "id"), f"no run with id {run_id[:80]!r} (it may have expired)", status_code=404)
+            mine = self.settings.worker is not None and run_id.startswith(f"{self.settings.worker}.")
+            why = "it may have expired, or this server process restarted since" if mine else "it may have expired"
+            raise RequestError(("path", "id"), f"no run with id {run_id[:80]!r} ({why})", status_code=404)
         entry.touch()
         return entry
 

@@ -17,6 +17,7 @@ more of the server than it has, and it then plays them more slowly than asked (a
 second each run really played are printed.
 
     python bench/bench_load.py [--clients 100] [--seconds 60] [--speed 50] [--no-deflate]
+    python bench/bench_load.py --proxy [--speed 200]   # through nginx: 1, then 2 app processes (bench/proxy.py)
 """
 
 from __future__ import annotations
@@ -69,10 +70,13 @@ class Window:
 
 
 async def client(port: int, delay: float, speed: float, window: Window, frames: list[int], errors: list[str],
-                 ids: list[str]) -> None:
+                 ids: list[str], rates: list[float] | None = None) -> None:
+    """One student: a run, played over the websocket; counts the frames of the window (and, given `rates`,
+    adds the steps/s its run played between the window's first and last frame, read from their state)."""
     await asyncio.sleep(delay)
     count = 0
     ready = False
+    first = last = None
     try:
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=60) as http:
             body = {"optimizer": {"name": "gd", "lr": 0.001}, "stop": {"grad_norm": None, "max_steps": None}}
@@ -99,7 +103,13 @@ async def client(port: int, delay: float, speed: float, window: Window, frames: 
                     break
                 if isinstance(msg, str) and msg.startswith(FRAME_PREFIX) and time.perf_counter() >= window.start:
                     count += 1
+                    if rates is not None:
+                        last = (time.perf_counter(), msg)
+                        first = first or last
             await ws.send(json.dumps({"type": "pause"}))
+            if rates is not None and first is not None and last is not None and last[0] > first[0]:
+                t0, t1 = (json.loads(m)["state"]["t"] for _, m in (first, last))
+                rates.append((t1 - t0) / (last[0] - first[0]))
     except Exception as exc:  # noqa: BLE001 - a load test reports failures, it does not stop on them
         errors.append(repr(exc))
         if not ready:
@@ -212,7 +222,13 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=60.0)
     ap.add_argument("--speed", type=float, default=50.0, help="steps per second each run asks for")
     ap.add_argument("--no-deflate", action="store_true", help="serve without permessage-deflate")
+    ap.add_argument("--proxy", action="store_true", help="through nginx, with 1 and then 2 app processes")
     args = ap.parse_args()
+    if args.proxy:
+        import proxy
+
+        proxy.main(args.clients, args.seconds, args.speed)
+        return
     port = free_port()
     proc = start_server(port, deflate=not args.no_deflate)
     try:

@@ -189,8 +189,13 @@ export function createSession(render, status) {
       close() {
         status.show("offline", "connection lost, reconnecting…");
       },
-      gone(id) {
+      gone(id, err) {
         if (id !== S.run.id) return;
+        if (err?.status === 410) { // its server process stopped: say why, and offer to start it again (saved runs: the drawer)
+          status.show("error", err.message);
+          toast.show(err.message, "error", { label: "Start it again", act: startRun });
+          return;
+        }
         toast.info("the run expired on the server: starting it again");
         startRun();
       },

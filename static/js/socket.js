@@ -124,8 +124,8 @@ export function createStream(handlers) {
         await api.getRun(id); // is the run still held by the server?
       } catch (err) {
         if (id !== runId) return;
-        if (err instanceof api.ApiError && err.status === 404) {
-          handlers.gone?.(id);
+        if (err instanceof api.ApiError && (err.status === 404 || err.status === 410)) {
+          handlers.gone?.(id, err); // 410: behind a proxy, the server process holding the run stopped
           return;
         }
         scheduleReconnect(); // the server is down: keep trying

@@ -3,8 +3,9 @@
 const SHOW_MS = { error: 6000, info: 2500 };
 const MAX = 4;
 
-/** Show `text` for a few seconds; kind is "error" or "info". Repeats within a second are dropped. */
-export function show(text, kind = "error") {
+/** Show `text` for a few seconds; kind is "error" or "info". Repeats within a second are dropped.
+ * With `action` ({label, act}): a button that runs act(), and the notice stays until it is used or dismissed. */
+export function show(text, kind = "error", action = null) {
   const box = document.getElementById("toasts");
   if (!box) return;
   const now = Date.now();
@@ -26,6 +27,19 @@ export function show(text, kind = "error") {
   el.append(close);
   box.append(el);
   while (box.children.length > MAX) box.firstElementChild.remove();
+  if (action) {
+    const btn = document.createElement("button");
+    btn.type = "button";
+    btn.className = "btn btn-small toast-action";
+    btn.dataset.testid = "toast-action";
+    btn.textContent = action.label;
+    btn.addEventListener("click", () => {
+      el.remove();
+      action.act();
+    });
+    el.append(" ", btn);
+    return;
+  }
   setTimeout(() => el.classList.add("leaving"), SHOW_MS[kind] || 4000);
   setTimeout(() => el.remove(), (SHOW_MS[kind] || 4000) + 400);
 }

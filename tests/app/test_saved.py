@@ -17,7 +17,6 @@ from app.saved import PostgresSaved, SavedFull, SavedStore, SQLiteSaved
 from tests.app.conftest import StrictClient, new_run
 
 ROOT = Path(__file__).resolve().parents[2]
-PG_URL = os.environ.get("DESCENT_TEST_POSTGRES_URL")
 RECORD = {"kind": "linear_regression", "t": 3, "config": {"seed": 1, "start": [0.1, 1e-300]},
           "events": [{"clock": 1, "type": "set", "racer": 0, "optimizer": {"lr": 0.3}}], "clock": 3,
           "summary": {"status": "paused", "loss": 0.1 + 0.2, "message": "paused at t = 3"}}
@@ -27,6 +26,17 @@ RECORD = {"kind": "linear_regression", "t": 3, "config": {"seed": 1, "start": [0
 def app_for(make_client: Callable[..., StrictClient]) -> Callable[..., StrictClient]:
     """Clients of apps keeping saved runs under one temporary data directory (closed after the test)."""
     return make_client
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def on_both(request: pytest.FixtureRequest, make_client: Callable[..., StrictClient]) -> Callable[..., StrictClient]:
+    """Clients of apps keeping saved runs in SQLite, or in an emptied table of a real PostgreSQL server."""
+    if request.param == "sqlite":
+        return make_client
+    url = request.getfixturevalue("postgres_url")
+    with PostgresSaved(url)._connect() as conn:
+        conn.execute("TRUNCATE descent_saved")
+    return lambda **overrides: make_client(store_url=url, **overrides)
 
 
 def played(client: StrictClient) -> dict[str, Any]:
@@ -54,8 +64,8 @@ def without_id(state: dict[str, Any]) -> dict[str, Any]:
 
 
 # ----- the endpoints -------------------------------------------------------------------------------------
-def test_save_list_get_open_delete(app_for: Callable[..., StrictClient]) -> None:
-    c = app_for()
+def test_save_list_get_open_delete(on_both: Callable[..., StrictClient]) -> None:
+    c = on_both()
     run = played(c)
     r = c.post(f"/api/runs/{run['id']}/save", json={"name": "  lecture 3: momentum  "})
     assert r.status_code == 201, r.text
@@ -100,8 +110,8 @@ def test_bad_names_are_422_naming_the_field(app_for: Callable[..., StrictClient]
     assert c.post(f"/api/runs/{run['id']}/save", json={"name": "ok", "x": 1}).status_code == 422
 
 
-def test_names_of_100_characters_and_unicode_are_kept(app_for: Callable[..., StrictClient]) -> None:
-    c = app_for()
+def test_names_of_100_characters_and_unicode_are_kept(on_both: Callable[..., StrictClient]) -> None:
+    c = on_both()
     run = new_run(c)
     for name in ("é" * 100, "θ → θ − η∇J 🎓"):
         r = c.post(f"/api/runs/{run['id']}/save", json={"name": name})
@@ -136,8 +146,8 @@ def test_a_saved_run_that_can_no_longer_be_opened_is_a_409(app_for: Callable[...
     assert r.status_code == 409 and "config.optimizer.lr" in r.json()["detail"], r.text
 
 
-def test_the_list_shows_only_this_clients_runs(app_for: Callable[..., StrictClient]) -> None:
-    c = app_for()
+def test_the_list_shows_only_this_clients_runs(on_both: Callable[..., StrictClient]) -> None:
+    c = on_both()
     run = new_run(c)
     sid = c.post(f"/api/runs/{run['id']}/save", json={"name": "mine"}).json()["id"]
     other = StrictClient(c.app, client=("203.0.113.9", 5000))
@@ -197,15 +207,13 @@ def test_record_size_limit(app_for: Callable[..., StrictClient]) -> None:
     assert r.status_code == 409 and "max_record_bytes" in r.json()["detail"]
 
 
-# ----- the store interface, on SQLite and (when DESCENT_TEST_POSTGRES_URL is set) PostgreSQL ----------------
+# ----- the store interface, on SQLite and on a real PostgreSQL server (tests/conftest.py) ---------------------
 @pytest.fixture(params=["sqlite", "postgres"])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SavedStore]:
     if request.param == "sqlite":
         yield SQLiteSaved(tmp_path / "s.sqlite3", max_total=5, max_per_owner=3)
         return
-    if not PG_URL:
-        pytest.skip("set DESCENT_TEST_POSTGRES_URL=postgresql://... to test the PostgreSQL store")
-    pg = PostgresSaved(PG_URL, max_total=5, max_per_owner=3)
+    pg = PostgresSaved(request.getfixturevalue("postgres_url"), max_total=5, max_per_owner=3)
     with pg._connect() as conn:
         conn.execute("TRUNCATE descent_saved")
     yield pg

@@ -1,0 +1,1 @@
+"""Tests of the deployment: app processes behind nginx, saved runs in PostgreSQL."""
