@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser.conftest import CHROMIUM_ARGS, VIEWPORT, chromium_path
+from tests.browser.conftest import CHROMIUM_ARGS, PROBES, VIEWPORT, chromium_path
 from tests.deploy.conftest import Stack
 
 READY = "() => window.__descent && window.__descent.runId && window.__descent.socketOpen()"
@@ -27,6 +27,7 @@ def test_the_page_says_its_process_died_and_starts_the_run_again_elsewhere(stack
     from playwright.sync_api import expect
 
     page = chromium.new_page(viewport=VIEWPORT)
+    page.add_init_script(PROBES)  # window.__descent, the page's test probes (static/js/probes.js)
     page.set_default_timeout(30_000)
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))

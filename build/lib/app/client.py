@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from starlette.websockets import WebSocket
 
-from app.netview import GRID_HZ, GRID_N, MAX_GRID_HZ
+from app.netview import DEFAULT_PLANE, GRID_HZ, GRID_N, MAX_GRID_HZ, PlaneKey, View, plane_key
 from app.stepping import encode
 
 if TYPE_CHECKING:
@@ -42,6 +42,7 @@ class Client:
         self.want_hidden = True  # network runs with 2 inputs: hidden-unit grids in frames
         self.grid_hz = GRID_HZ
         self.grid_n = GRID_N
+        self.plane: PlaneKey = DEFAULT_PLANE  # the plane of the features its grids cover (app/netview.py)
         self.cursor: list[int] = []
         self.outbox: deque[dict[str, Any]] = deque(maxlen=OUTBOX_MAX)
         self.held = 0  # step records in the outbox's messages
@@ -143,11 +144,17 @@ class Client:
         assert net is not None
         views = net.views  # read once: a computation replaces the whole dict
         out: list[tuple[str, Any]] = []
-        if self.want_grid and self.grid_n in views:
-            out.append(("grid", views[self.grid_n]))
-        if self.want_hidden and "hidden" in views:
-            out.append(("hidden", views["hidden"]))
+        grid, hidden = ("grid", self.grid_n, self.plane), ("hidden", self.plane)
+        if self.want_grid and grid in views:
+            out.append(("grid", views[grid]))
+        if self.want_hidden and hidden in views:
+            out.append(("hidden", views[hidden]))
         return out
+
+    def views_wanted(self) -> list[View]:
+        """The network views this client's frames carry: ("grid", n, plane) and ("hidden", plane)."""
+        return ([("grid", self.grid_n, self.plane)] if self.want_grid else []) + (
+            [("hidden", self.plane)] if self.want_hidden else [])
 
     def grid_waiting(self) -> bool:
         """A newer grid than this client has had is there, held back by its grid_hz."""
@@ -170,10 +177,21 @@ class Client:
         if msg.grid_n is not None and msg.grid_n != self.grid_n:
             self.grid_n = int(msg.grid_n)
             self.sent.pop("grid", None)
+        if msg.plane is not None or msg.x_feature is not None or msg.y_feature is not None:
+            pk = plane_key(msg.plane or self.plane[0], msg.x_feature, msg.y_feature)
+            net = self.player.net
+            if net is not None:
+                net.plane(pk)  # a SettingsError naming the field when the data has no such features
+            if pk != self.plane:
+                self.plane = pk
+                self.sent.pop("grid", None)
+                self.sent.pop("hidden", None)
         self.next_grid = 0.0  # the new choice applies at once
         return {"type": "subscribed", "frame_hz": self.frame_hz, "steps": self.want_steps,
                 "weights": self.want_weights, "grid": self.want_grid, "grid_hz": self.grid_hz,
-                "grid_n": self.grid_n, "hidden": self.want_hidden}
+                "grid_n": self.grid_n, "hidden": self.want_hidden, "plane": self.plane[0],
+                "x_feature": self.plane[1] if len(self.plane) > 1 else None,
+                "y_feature": self.plane[2] if len(self.plane) > 1 else None}
 
     # ----- the sender task ------------------------------------------------------------------------
     async def send_loop(self) -> None:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from starlette.concurrency import run_in_threadpool
 
-from app.netview import GRID_SHARE, NetView
+from app.netview import GRID_SHARE, NetView, View
 
 if TYPE_CHECKING:
     from app.client import Client
@@ -53,28 +53,27 @@ class GridKeeper:
             self.task = None
 
     @staticmethod
-    def wanted(clients: list[Client]) -> tuple[AbstractSet[int], bool]:
-        """The grid sizes these clients want, and whether any wants the hidden units."""
-        return {c.grid_n for c in clients if c.want_grid}, any(c.want_hidden for c in clients)
+    def wanted(clients: list[Client]) -> AbstractSet[View]:
+        """The views (grid of a size over a plane, hidden units over a plane) these clients want."""
+        return {v for c in clients for v in c.views_wanted()}
 
     async def compute(self, clients: list[Client]) -> bool:
         """Compute the grids these clients want that are older than the weights (call it holding the run's lock);
         False when there were none."""
-        sizes, hidden = self.net.stale(*self.wanted(clients))
-        if not sizes and not hidden:
+        stale = self.net.stale(self.wanted(clients))
+        if not stale:
             return False
-        keep = set(self.wanted(self.player.clients)[0]) | {c.grid_n for c in clients if c.want_grid}
-        cost = await run_in_threadpool(self.net.compute, sizes, hidden, keep)
+        keep = set(self.wanted(self.player.clients)) | set(self.wanted(clients))
+        cost = await run_in_threadpool(self.net.compute, stale, keep)
         self.free_at = time.monotonic() + cost * (1.0 / GRID_SHARE - 1.0)
         return True
 
     def due(self) -> float | None:
         """When the first watcher that wants a grid older than the weights may take a new one (None: nobody)."""
         clients = self.player.clients
-        sizes, hidden = self.net.stale(*self.wanted(clients))
+        stale = self.net.stale(self.wanted(clients))
         # A client takes grids with its frames: not before its grid rate, nor before its frame rate allows.
-        times = [max(c.next_grid, c.next_frame) for c in clients
-                 if (c.want_grid and c.grid_n in sizes) or (c.want_hidden and hidden)]
+        times = [max(c.next_grid, c.next_frame) for c in clients if stale & set(c.views_wanted())]
         return min(times) if times else None
 
     async def _loop(self) -> None:

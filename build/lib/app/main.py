@@ -13,10 +13,25 @@ from fastapi.staticfiles import StaticFiles
 
 from app import docs, errors
 from app.bounds import publish_openapi
+from app.classroom.room import Classroom
+from app.classroom.views import GuestViews
 from app.errors import SafeJSONResponse
 from app.middleware import BodyLimit, SecurityHeaders, TokenAuth
 from app.pacing import Pacer
-from app.routes import landscape, lecture, network, pages, registry, runs, saved, share, stream
+from app.routes import (
+    challenges,
+    classroom_pages,
+    landscape,
+    lecture,
+    network,
+    pages,
+    registry,
+    runs,
+    saved,
+    share,
+    stream,
+    watch,
+)
 from app.saved import open_saved
 from app.schemas import error_responses
 from app.settings import Settings
@@ -59,11 +74,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.store = store
     app.state.pacer = pacer
     app.state.saved = saved_runs
+    app.state.classroom = Classroom(store, settings)
     errors.install(app)
-    for module in (runs, share, saved, landscape, network, lecture, stream, registry, pages, docs):
+    for module in (runs, share, saved, watch, challenges, landscape, network, lecture, stream, registry, pages,
+                   classroom_pages, docs):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=pages.STATIC_DIR, check_dir=False), name="static")
-    # Outermost last: headers on every answer, then the token, then the body limit.
+    # Outermost last: headers on every answer, then the token, then the body limit; innermost, guests' views.
+    app.add_middleware(GuestViews)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     app.add_middleware(TokenAuth, token=settings.api_token)
     app.add_middleware(SecurityHeaders)

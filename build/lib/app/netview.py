@@ -16,7 +16,7 @@ import numpy as np
 from app.errors import dumps
 from app.stepping import Raw
 from engine.network import NetworkProblem
-from engine.planes import Plane
+from engine.planes import Plane, make_plane
 from engine.run import Run
 
 GRID_N = 60  # decision-grid points per side in frames, unless a client subscribes to another size
@@ -26,6 +26,16 @@ MAX_GRID_HZ = 10.0  # what a client may ask for
 GRID_SHARE = 0.2  # grid work (predict + hidden + encoding) takes at most this share of wall time
 
 Box = tuple[list[float], list[float]]
+PlaneKey = tuple[Any, ...]  # ("slice", x_feature, y_feature) or ("pca",)
+View = tuple[Any, ...]  # ("grid", n, plane key) or ("hidden", plane key)
+DEFAULT_PLANE: PlaneKey = ("slice", 0, 1)
+
+
+def plane_key(mode: str, x_feature: int | None, y_feature: int | None) -> PlaneKey:
+    """The key of a plane choice (a slice's features default to 0 and 1)."""
+    if mode == "pca":
+        return ("pca",)
+    return ("slice", 0 if x_feature is None else x_feature, 1 if y_feature is None else y_feature)
 
 
 # ----- JSON builders ---------------------------------------------------------------------------------
@@ -91,9 +101,10 @@ class NetView:
         self.problem: NetworkProblem = run.problem  # type: ignore[assignment]
         self.epoch = 0  # bumped by the player when racer 0's weights jump (reset, racers added or removed)
         self._weights: tuple[Any, Raw] | None = None
-        # The latest grids, {grid size or "hidden": (key, encoded)}: replaced whole by each computation (which runs
-        # in a worker thread), so a frame built meanwhile sees every view of one computation or none.
-        self.views: dict[int | str, tuple[Any, Raw]] = {}
+        # The latest grids, {view: (key, encoded)} with view ("grid", n, plane) or ("hidden", plane) (plane as
+        # plane_key gives it): replaced whole by each computation (which runs in a worker thread), so a frame
+        # built meanwhile sees every view of one computation or none.
+        self.views: dict[View, tuple[Any, Raw]] = {}
         self.cost = 0.0  # seconds of the last grid computation
 
     @property
@@ -112,24 +123,31 @@ class NetView:
             self._weights = (key, Raw(dumps(weights_json(self.problem, self.run.theta[0]))))
         return self._weights[1]
 
-    def stale(self, sizes: AbstractSet[int], hidden: bool) -> tuple[set[int], bool]:
-        """Which of these grids (and whether the hidden units) are older than the weights."""
+    def stale(self, wanted: AbstractSet[View]) -> set[View]:
+        """Which of these views are older than the weights (hidden units only where the data has a plane)."""
         key, views = self.key(), self.views
-        old = {n for n in sizes if n not in views or views[n][0] != key}
-        return old, hidden and self.two_inputs and ("hidden" not in views or views["hidden"][0] != key)
+        return {v for v in wanted if (v[0] == "grid" or self.two_inputs) and (v not in views or views[v][0] != key)}
 
-    def compute(self, sizes: AbstractSet[int], hidden: bool, keep: AbstractSet[int]) -> float:
-        """Compute and encode these grids at the current weights, forget grid sizes not in `keep`; returns the
+    def plane(self, pk: PlaneKey) -> Plane | None:
+        """The plane of a plane key (None for one feature: a curve)."""
+        if self.problem.data.raw_width < 2:
+            return None
+        return make_plane(self.problem.data, pk[0], None if pk[0] == "pca" else (pk[1], pk[2]))  # type: ignore[misc]
+
+    def compute(self, wanted: AbstractSet[View], keep: AbstractSet[View]) -> float:
+        """Compute and encode these views at the current weights, forget views not in `keep`; returns the
         seconds it took. Runs in a worker thread while the player holds the run's lock (nothing steps meanwhile).
         """
         start = time.perf_counter()
         key, theta = self.key(), self.run.theta[0].copy()
-        new: dict[int | str, tuple[Any, Raw]] = {k: v for k, v in self.views.items() if k == "hidden" or k in keep}
+        new: dict[View, tuple[Any, Raw]] = {k: v for k, v in self.views.items() if k in keep}
         with np.errstate(all="ignore"):
-            for n in sizes:
-                new[n] = (key, Raw(dumps(grid_json(self.problem, theta, n))))
-            if hidden and self.two_inputs:
-                new["hidden"] = (key, Raw(dumps(hidden_json(self.problem, theta, HIDDEN_N))))
+            for v in wanted:
+                if v[0] == "grid":
+                    body = grid_json(self.problem, theta, v[1], None, self.plane(v[2]))  # type: ignore[arg-type]
+                else:
+                    body = hidden_json(self.problem, theta, HIDDEN_N, None, self.plane(v[1]))  # type: ignore[arg-type]
+                new[v] = (key, Raw(dumps(body)))
         self.views = new
         self.cost = time.perf_counter() - start
         return self.cost

@@ -1,7 +1,7 @@
 """Pydantic models of every request, response and websocket message.
 
 Optimiser, schedule and stopping fields are generated from the engine's `Setting` tables
-(`engine.optimizers.OPTIMIZERS`, `engine.schedules.SCHEDULES`, `engine.run.STOP_SETTINGS`), so the
+(`engine.optimizers.OPTIMIZERS`, `engine.schedules.SCHEDULES`, `engine.stopping.STOP_SETTINGS`), so the
 schemas, the page's controls and the engine's own validation never drift. The engine checks every
 value again; these models give early, field-named errors and the OpenAPI docs.
 
@@ -33,6 +33,7 @@ from app.schemas_problems import LinearRegressionSpec, NetworkSpec, SurfaceSpec
 from engine.optimizers import OPTIMIZERS
 from engine.schedules import SCHEDULES
 from engine.stopping import STOP_SETTINGS
+from engine.tables import MAX_FEATURES
 
 Status = Literal["ready", "running", "paused", "converged", "diverged", "stopped"]
 
@@ -344,8 +345,16 @@ class SubscribeMsg(Req):
                                                                  "of its time)")
     grid_n: Annotated[int, Field(ge=10, le=100), INTEGRAL] | None = Field(
         None, description="decision-grid points per side (default 60)")
-    hidden: bool | None = Field(None, description="network runs with 2 inputs: hidden-unit grids (24 × 24) "
-                                                  "in frames, with the decision grid")
+    hidden: bool | None = Field(None, description="network runs with 2 features or more: hidden-unit grids "
+                                                  "(24 × 24) in frames, with the decision grid")
+    plane: Literal["slice", "pca"] | None = Field(None, description="network runs: the plane of the features the "
+                                                                    "grids cover: a slice through x_feature and "
+                                                                    "y_feature, the others at their means (default), "
+                                                                    "or the first two principal components")
+    x_feature: Annotated[int, Field(ge=0, le=MAX_FEATURES - 1), INTEGRAL] | None = Field(
+        None, description="a slice's first feature, numbered from 0 (default 0)")
+    y_feature: Annotated[int, Field(ge=0, le=MAX_FEATURES - 1), INTEGRAL] | None = Field(
+        None, description="a slice's second feature (default 1)")
 
 
 class PingMsg(Req):

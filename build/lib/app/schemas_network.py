@@ -117,6 +117,10 @@ class NetworkData(Resp):
     task: str = Field(description="classification or regression")
     classes: int | None
     inputs: int
+    raw: dict[str, list[list[float]]] = Field(description="{train, test}: the rows of raw features (before the "
+                                                          "input features and the standardisation) of X")
+    columns: list[str] = Field(description="the raw features' names")
+    input_names: list[str] = Field(description="the network inputs' names")
 
 
 # ----- the lecture ------------------------------------------------------------------------------------

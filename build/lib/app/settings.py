@@ -40,6 +40,11 @@ class Settings:
     max_record_bytes: int = 8 * 1024 * 1024  # one saved run (config + event log) as JSON
     max_saved: int = 10_000  # saved runs kept (all clients together)
     max_saved_per_client: int = 200  # saved runs of one client (IP address); loopback clients are exempt
+    max_watchers: int = 500  # sockets watching one broadcast run (a watch link)
+    max_challenges: int = 1_000  # class challenges kept (all teachers together)
+    max_students: int = 200  # students (names) in one challenge
+    max_attempts: int = 5  # attempts of one student at one challenge
+    max_board: int = 1_000  # attempts on one challenge's board (all students together)
     data_dir: str = "./data"  # where the SQLite file of saved runs lives (descent.sqlite3)
     store_url: str | None = None  # postgresql://... keeps saved runs in PostgreSQL instead (needs psycopg)
     api_token: str | None = None  # when set, /api/* and the websocket need `Authorization: Bearer <token>`

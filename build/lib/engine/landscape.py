@@ -37,6 +37,22 @@ def default_box(problem: Problem, points: np.ndarray | None = None, margin: floa
     return centre - half, centre + half
 
 
+GUESS_HALF = 4.0  # half-width of the random-guessing box around θ⁽⁰⁾ when the problem has no box of its own
+
+
+def guess_box(problem: Problem, start: np.ndarray) -> Box:
+    """Where random guessing draws from by default: the problem's own box (a test surface's classic domain), else
+    a square around the start θ⁽⁰⁾ of half-width max(4, 2·max|θ⁽⁰⁾|). It never looks at the minimum: a box drawn
+    around θ* would make guessing look far better than the lecture's Method #0 is."""
+    own = problem.default_box()
+    if own is not None:
+        return own[0].astype(float).copy(), own[1].astype(float).copy()
+    s = np.asarray(start, dtype=np.float64).reshape(-1)
+    s = np.where(np.isfinite(s), s, 0.0)
+    half = max(GUESS_HALF, 2.0 * float(np.abs(s).max(initial=0.0)))
+    return s - half, s + half
+
+
 def _axes(box: Box, n: int) -> tuple[np.ndarray, np.ndarray]:
     return np.linspace(box[0][0], box[1][0], n), np.linspace(box[0][1], box[1][1], n)
 
@@ -109,6 +125,7 @@ def gradient_flow(problem: Problem, starts: np.ndarray, box: Box, max_points: in
 
     lo, hi = box[0] / scale - 0.5, box[1] / scale + 0.5
     with np.errstate(all="ignore"):
+        J = problem.loss(Q * scale)  # (S,) a path ends rather than take a step that climbs
         for k in range(1, max_points):
             if not len(alive):
                 break
@@ -118,9 +135,11 @@ def gradient_flow(problem: Problem, starts: np.ndarray, box: Box, max_points: in
             k4 = direction(Q + h * k3)
             step = h / 6 * (k1 + 2 * k2 + 2 * k3 + k4)
             Q = Q + step
-            # Stop where the flow stalls (at a minimum the four slopes cancel) or leaves the view.
-            ok = ((step * step).sum(axis=1) > (h * 0.25) ** 2) & np.all((Q > lo) & (Q < hi), axis=1)
-            alive, Q = alive[ok], Q[ok]
+            J_new = problem.loss(Q * scale)
+            # Stop where the flow stalls (at a minimum the four slopes cancel), where a step of fixed length
+            # would overshoot the minimum and climb, or where it leaves the view.
+            ok = ((step * step).sum(axis=1) > (h * 0.25) ** 2) & (J_new <= J) & np.all((Q > lo) & (Q < hi), axis=1)
+            alive, Q, J = alive[ok], Q[ok], J_new[ok]
             out[k, alive] = Q * scale
             length[alive] += 1
     return [out[: length[i], i] for i in range(S)]

@@ -54,8 +54,21 @@ LR_BIG = _round(1.1 * MAX_LR)
 LR_GD = 0.1
 _NO_EPS = {"grad_norm": None}
 
-_MLP = [2, 4, 2]  # the lecture counts a [3, 4, 2] network; this is its two-input twin
+_MLP = [3, 4, 2]  # the lecture's slide: 3 inputs, 4 hidden neurons, 2 outputs (on the 3-feature set)
 _C = counts(_MLP)
+
+
+def counting(sizes: list[int]) -> dict[str, str]:
+    """The slide's sums for a network: neurons, weights (edges) and learnable parameters, e.g. for [3, 4, 2]
+    {"neurons": "4 + 2 = 6", "weights": "(3 × 4) + (4 × 2) = 20", "params": "20 + 4 + 2 = 26"}."""
+    c = counts(sizes)
+    units = " + ".join(str(s) for s in sizes[1:])
+    edges = " + ".join(f"({a} × {b})" for a, b in zip(sizes[:-1], sizes[1:], strict=False))
+    return {"neurons": f"{units} = {c['neurons']}", "weights": f"{edges} = {c['weights']}",
+            "params": f"{c['weights']} + {units} = {c['params']}"}
+
+
+_SUMS = counting(_MLP)
 _TWO_LAYER = [2, 3, 1]
 
 
@@ -114,15 +127,16 @@ def _lessons() -> list[Lesson]:
                 "optimizer": {"name": "gd", "lr": 1.0}, "stop": {"max_steps": 2000}, "seed": 0},
                {"panel": "network", "boundary": True, "diagram": True}),
         Lesson("mlp", "A multi-layer network and its parameters",
-               f"Perceptrons connected in layers: {_MLP[0]} inputs, {_MLP[1]} hidden neurons, {_MLP[2]} outputs. "
-               f"Count as the lecture does: {_MLP[1]} + {_MLP[2]} = {_C['neurons']} neurons, "
-               f"({_MLP[0]} × {_MLP[1]}) + ({_MLP[1]} × {_MLP[2]}) = {_C['weights']} weights (edges), and "
-               f"{_C['weights']} + {_C['biases']} biases = {_C['params']} learnable parameters. The hidden layer "
-               "bends the boundary: XOR, which no single line separates.",
+               f"The lecture's network: {_MLP[0]} inputs, {_MLP[1]} hidden neurons, {_MLP[2]} outputs (softmax), "
+               "all pairwise neurons between layers connected, on points with three features: a ball of one class "
+               f"inside a shell of the other. Count as the slide does: {_SUMS['neurons']} neurons; "
+               f"{_SUMS['weights']} weights (edges); {_SUMS['params']} learnable parameters, the weights and one "
+               f"bias per neuron ({_C['biases']} biases). The decision regions are a slice through x1 and x2 with "
+               "x3 at its mean.",
                {"problem": {"kind": "network", "layers": list(_MLP), "activation": "tanh", "head": "softmax",
-                            "loss": "ce", "data": {"name": "xor", "n": 200, "seed": 0}},
-                "optimizer": {"name": "gd", "lr": 1.0}, "stop": {"max_steps": 3000}, "seed": 0},
-               {"panel": "network", "diagram": True, "counts": True, "boundary": True}),
+                            "loss": "ce", "data": {"name": "spheres", "n": 300, "seed": 0}},
+                "optimizer": {"name": "adam", "lr": 0.05}, "stop": {"max_steps": 1500}, "seed": 0},
+               {"panel": "network", "diagram": True, "counts": True, "boundary": True, "counting": _SUMS}),
         Lesson("quadratic-vs-cross-entropy", "Quadratic loss vs cross-entropy",
                "The lecture's Figure 5 (Glorot & Bengio, 2010): both costs over one weight of each layer, all "
                "others held. Where the sigmoid output saturates on the wrong side the quadratic cost is a plateau, "

@@ -177,9 +177,9 @@ OPTIMIZERS: dict[str, Optimizer] = {
         Optimizer(
             "random_search",
             "Random guessing (Method #0)",
-            (Setting("low", "floats", None, "lower corner of the box guesses are drawn from (null: the view box)",
-                     nullable=True),
-             Setting("high", "floats", None, "upper corner of the box (null: the view box)", nullable=True)),
+            (Setting("low", "floats", None, "lower corner of the box guesses are drawn from (null: the problem's own "
+                     "box, else θ⁽⁰⁾ ± max(4, 2·max|θ⁽⁰⁾|); never the minimum)", nullable=True),
+             Setting("high", "floats", None, "upper corner of the box (null: as for low)", nullable=True)),
             "θ̃ ~ Uniform[low, high];  if J(θ̃) < J(θ): θ ← θ̃",
             _best_loss,
             random_search_step,

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from engine.history import History
-from engine.landscape import default_box
+from engine.landscape import guess_box
 from engine.optimizers import OPTIMIZERS, check_optimizer
 from engine.problems import Problem
 from engine.schedules import check_schedule
@@ -59,11 +59,11 @@ class Racer:
 
 
 def resolve_box(spec: dict[str, Any], problem: Problem, start: np.ndarray) -> None:
-    """Random search: fill in a missing box from the problem's view box and check it (in place)."""
+    """Random search: fill in a missing box (engine.landscape.guess_box: it never looks at the minimum) and check it (in place)."""
     if spec["name"] != "random_search":
         return
     if spec.get("low") is None or spec.get("high") is None:
-        low, high = default_box(problem, start[None])
+        low, high = guess_box(problem, start)
         spec["low"] = spec.get("low") or low.tolist()
         spec["high"] = spec.get("high") or high.tolist()
     for key in ("low", "high"):

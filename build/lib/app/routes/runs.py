@@ -155,7 +155,9 @@ def _network_data(problem: Problem) -> dict[str, Any]:
     data = problem.data  # type: ignore[attr-defined]
     return {"train": {"X": data.train.X.tolist(), "y": data.train.y.tolist()},
             "test": {"X": data.test.X.tolist(), "y": data.test.y.tolist()},
-            "task": data.task, "classes": data.classes, "inputs": data.inputs}
+            "task": data.task, "classes": data.classes, "inputs": data.inputs,
+            "raw": {"train": data.raw_train.tolist(), "test": data.raw_test.tolist()},
+            "columns": list(data.columns), "input_names": data.input_names}
 
 
 DATA_VIEWS: dict[str, Callable[[Problem], dict[str, Any]]] = {

@@ -139,6 +139,7 @@ async def stream(websocket: WebSocket, run_id: str) -> None:
     entry.touch()
     client = Client(websocket, entry.player)
     await entry.player.attach(client)
+    websocket.app.state.classroom.broadcasts.greet(entry, client)  # how many watch, when the run is broadcast
     if store.find(run_id) is not entry:  # deleted while this client was joining
         client.close(1000, "run deleted")
     sender = asyncio.create_task(client.send_loop())

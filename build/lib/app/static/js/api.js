@@ -1,4 +1,5 @@
-// The REST calls of the page. Only socket.js imports this module: it is the page's one door to the server.
+// The REST calls of the page. Only socket.js imports this module (and passes these on as they are): it is the
+// page's one door to the server.
 
 /** An error from the server, carrying its status and the message that names the bad field. */
 export class ApiError extends Error {
@@ -69,30 +70,58 @@ function query(params) {
   return s ? `?${s}` : "";
 }
 
+/** Where a run's routes live: its own id, or a guest's token ("watch:…" a watch link, "attempt:…" a challenge
+ * attempt), which reaches the same read-only views and stream without the run id (app/classroom/views.py). */
+export function base(id) {
+  const s = String(id);
+  if (s.startsWith("watch:")) return `/api/watch/${encodeURIComponent(s.slice(6))}`;
+  if (s.startsWith("attempt:")) return `/api/attempts/${encodeURIComponent(s.slice(8))}`;
+  return `/api/runs/${s}`;
+}
+
+/** A guest's pseudo-id (the page does not own that run: it never deletes it). */
+export const isGuest = (id) => /^(watch|attempt):/.test(String(id));
+
 export const createRun = (spec) => request("POST", "/api/runs", spec);
-export const getRun = (id) => request("GET", `/api/runs/${id}`);
-export const deleteRun = (id, extra) => request("DELETE", `/api/runs/${id}`, undefined, extra);
-export const getData = (id) => request("GET", `/api/runs/${id}/data`);
-export const getSurface = (id, n, box) => request("GET", `/api/runs/${id}/surface${query({ n, ...box })}`);
-export const getField = (id, n, box) => request("GET", `/api/runs/${id}/field${query({ n, ...box })}`);
+export const getRun = (id) => request("GET", `${base(id)}`);
+/** Delete a run, best effort (runs also expire): never throws. */
+export const deleteRun = (id) => (isGuest(id) ? Promise.resolve(null)
+  : request("DELETE", `${base(id)}`).catch(() => null));
+/** Delete a run while the page unloads (keepalive lets the request outlive the page). */
+export const deleteRunOnExit = (id) => (isGuest(id) ? Promise.resolve(null) : request("DELETE", `${base(id)}`, undefined, { keepalive: true }))
+  .catch(() => null);
+export const getData = (id) => request("GET", `${base(id)}/data`);
+export const getSurface = (id, n, box) => request("GET", `${base(id)}/surface${query({ n, ...box })}`);
+export const getField = (id, n, box) => request("GET", `${base(id)}/field${query({ n, ...box })}`);
 export const getFlow = (id, perSide, box) =>
-  request("GET", `/api/runs/${id}/flow${query({ per_side: perSide, ...box })}`);
+  request("GET", `${base(id)}/flow${query({ per_side: perSide, ...box })}`);
 // Networks: the weights, the model's output over the input plane (or at given points), the hidden units.
-export const getNetwork = (id) => request("GET", `/api/runs/${id}/network`);
-export const getPredict = (id, n) => request("GET", `/api/runs/${id}/predict${query({ n })}`);
-export const postPredict = (id, points) => request("POST", `/api/runs/${id}/predict`, { points });
-export const getHidden = (id, n) => request("GET", `/api/runs/${id}/hidden${query({ n })}`);
+export const getNetwork = (id) => request("GET", `${base(id)}/network`);
+// `plane`: {plane: "slice" | "pca", x_feature, y_feature} for data with more than two features.
+export const getPredict = (id, n, plane = {}) => request("GET", `${base(id)}/predict${query({ n, ...plane })}`);
+export const postPredict = (id, points) => request("POST", `${base(id)}/predict`, { points });
+export const getHidden = (id, n, plane = {}) => request("GET", `${base(id)}/hidden${query({ n, ...plane })}`);
 // The lecture (issue 5): backprop table, cross-entropy vs quadratic, loss-landscape slices, one update explained.
-export const getBackprop = (id, params) => request("GET", `/api/runs/${id}/backprop${query(params)}`);
+export const getBackprop = (id, params) => request("GET", `${base(id)}/backprop${query(params)}`);
 /** Run `id`'s network, or the small default network when id is null. */
 export const getLossCompare = (id, params) =>
-  request("GET", `${id ? `/api/runs/${id}` : "/api"}/loss-compare${query(params)}`);
-export const getSlice = (id, params) => request("GET", `/api/runs/${id}/slice${query(params)}`);
-export const getLine = (id, params) => request("GET", `/api/runs/${id}/line${query(params)}`);
-export const getExplain = (id, params) => request("GET", `/api/runs/${id}/explain${query(params)}`);
+  request("GET", `${id ? `${base(id)}` : "/api"}/loss-compare${query(params)}`);
+export const getSlice = (id, params) => request("GET", `${base(id)}/slice${query(params)}`);
+export const getLine = (id, params) => request("GET", `${base(id)}/line${query(params)}`);
+export const getExplain = (id, params) => request("GET", `${base(id)}/explain${query(params)}`);
 export const getLessons = () => request("GET", "/api/lessons");
+/** The landscape of the parameter plot over `box` (or the server's default box): surface, field and flow. */
+export async function getLandscape(id, box, { gridN = 100, fieldN = 17, flowPerSide = 4 } = {}) {
+  const surface = await getSurface(id, gridN, box);
+  const b = box || surface.box;
+  const [field, flow] = await Promise.all([
+    getField(id, fieldN, b).catch(() => null),
+    getFlow(id, flowPerSide, b).catch(() => null),
+  ]);
+  return { surface, field, flow, box: b };
+}
 export const historyUrl = (id, format = "csv") =>
-  `/api/runs/${id}/history${query({ format, token: token() || undefined })}`;
+  `${base(id)}/history${query({ format, token: token() || undefined })}`;
 
 // ----- saved runs, export and import (saved.js, export.js, replay.js) ---------------------------------------
 
@@ -111,12 +140,26 @@ async function requestText(path) {
   return text;
 }
 
-export const saveRun = (id, name) => request("POST", `/api/runs/${id}/save`, { name });
+export const saveRun = (id, name) => request("POST", `${base(id)}/save`, { name });
 export const listSaved = () => request("GET", "/api/saved");
 export const getSaved = (sid) => request("GET", `/api/saved/${encodeURIComponent(sid)}`);
 export const openSaved = (sid) => request("POST", `/api/saved/${encodeURIComponent(sid)}/open`);
 export const deleteSaved = (sid) => request("DELETE", `/api/saved/${encodeURIComponent(sid)}`);
-export const getRunConfig = (id) => request("GET", `/api/runs/${id}/config`);
+export const getRunConfig = (id) => request("GET", `${base(id)}/config`);
 export const importRun = (doc) => request("POST", "/api/runs/import", doc);
-export const exportText = (id) => requestText(`/api/runs/${id}/export`);
-export const historyText = (id, format = "csv") => requestText(`/api/runs/${id}/history${query({ format })}`);
+export const exportText = (id) => requestText(`${base(id)}/export`);
+export const historyText = (id, format = "csv") => requestText(`${base(id)}/history${query({ format })}`);
+
+// ----- the classroom: watch links, forks, challenges (classroom/*.js) -------------------------------------
+const enc = encodeURIComponent;
+export const startWatch = (id, name) => request("POST", `/api/runs/${id}/watch`, { name });
+export const endWatch = (id) => request("DELETE", `/api/runs/${id}/watch`);
+export const getWatched = (token) => request("GET", `/api/watch/${enc(token)}`);
+export const forkWatched = (token) => request("POST", `/api/watch/${enc(token)}/fork`);
+export const createChallenge = (id, spec) => request("POST", `/api/runs/${id}/challenge`, spec);
+export const getChallenge = (cid) => request("GET", `/api/challenges/${enc(cid)}`);
+export const startAttempt = (cid, name, settings) =>
+  request("POST", `/api/challenges/${enc(cid)}/attempts`, { name, settings });
+export const getBoard = (cid) => request("GET", `/api/challenges/${enc(cid)}/board`);
+export const getPaths = (cid, key, ids) =>
+  request("GET", `/api/challenges/${enc(cid)}/paths${query({ key, ids: ids.join(",") })}`);

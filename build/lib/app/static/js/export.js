@@ -176,100 +176,10 @@ async function canvasPng(plot) {
 
 // ----- the per-card export menu ---------------------------------------------------------------------------
 
-let menu = null;
-let menuCard = null;
-
-/** Give a chart card its export button (done for every card at start and lazily for later ones). */
-export function addButton(card) {
-  if (card.dataset.export || !card.querySelector(".plot")) return;
-  card.dataset.export = "1";
-  let head = card.querySelector(".card-head");
-  if (!head) return;
-  let tools = head.querySelector(".card-tools");
-  if (!tools) {
-    tools = document.createElement("div");
-    tools.className = "card-tools";
-    head.append(tools);
-  }
-  const btn = document.createElement("button");
-  btn.type = "button";
-  btn.className = "icon-btn export-btn";
-  btn.innerHTML = ICON;
-  btn.title = `Export “${titleOf(card)}” as an image`;
-  btn.setAttribute("aria-label", `Export ${titleOf(card)} as PNG or SVG`);
-  btn.setAttribute("aria-haspopup", "menu");
-  btn.setAttribute("aria-expanded", "false");
-  btn.dataset.testid = `export-${card.querySelector(".plot").id || slug(titleOf(card))}`;
-  btn.addEventListener("click", (ev) => {
-    ev.stopPropagation();
-    if (menuCard === card) closeMenu();
-    else openMenu(card, btn);
-  });
-  tools.append(btn);
-}
-
-function buildMenu() {
-  menu = document.createElement("div");
-  menu.className = "export-menu";
-  menu.setAttribute("role", "menu");
-  menu.dataset.testid = "export-menu";
-  menu.hidden = true;
-  menu.innerHTML = `
-    <div class="export-menu-head" data-menu="title"></div>
-    <button type="button" role="menuitem" data-format="png" data-testid="export-png">
-      <span class="fmt">PNG</span><span class="what">image, ${PNG_SCALE}× <small data-menu="size"></small></span></button>
-    <button type="button" role="menuitem" data-format="svg" data-testid="export-svg">
-      <span class="fmt">SVG</span><span class="what" data-menu="svg-what">vector, for print and slides</span></button>`;
-  menu.addEventListener("click", async (ev) => {
-    const b = ev.target.closest("[data-format]");
-    if (!b || b.disabled || !menuCard) return;
-    const card = menuCard;
-    closeMenu();
-    try {
-      await exportChart(card, b.dataset.format);
-    } catch (err) {
-      toast.error(`export: ${err.message || err}`);
-    }
-  });
-  document.body.append(menu);
-  document.addEventListener("click", (ev) => { if (menuCard && !menu.contains(ev.target)) closeMenu(); });
-  document.addEventListener("keydown", (ev) => { if (ev.key === "Escape" && menuCard) closeMenu(true); });
-  window.addEventListener("resize", () => closeMenu());
-}
-
-function openMenu(card, btn) {
-  if (!menu) buildMenu();
-  closeMenu();
-  menuCard = card;
-  btn.setAttribute("aria-expanded", "true");
-  const can = formatsOf(card);
-  const plot = card.querySelector(".plot");
-  menu.querySelector('[data-menu="title"]').textContent = titleOf(card);
-  menu.querySelector('[data-menu="size"]').textContent = plot
-    ? `${Math.round(plot.clientWidth) * PNG_SCALE} × ${Math.round(plot.clientHeight) * PNG_SCALE}` : "";
-  menu.querySelector('[data-format="png"]').disabled = !can.png;
-  menu.querySelector('[data-format="svg"]').disabled = !can.svg;
-  menu.querySelector('[data-menu="svg-what"]').textContent = can.svg ? "vector, for print and slides"
-    : can.png ? "not for this chart (drawn on a canvas)" : "nothing drawn yet";
-  menu.hidden = false;
-  const r = btn.getBoundingClientRect();
-  const w = menu.offsetWidth;
-  menu.style.left = `${Math.max(8, Math.min(window.innerWidth - w - 8, r.right - w))}px`;
-  menu.style.top = `${r.bottom + 4}px`;
-  (menu.querySelector("[data-format]:not(:disabled)") || menu).focus();
-}
-
-function closeMenu(refocus = false) {
-  if (!menu || !menuCard) return;
-  const btn = menuCard.querySelector(".export-btn");
-  btn?.setAttribute("aria-expanded", "false");
-  if (refocus) btn?.focus();
-  menu.hidden = true;
-  menuCard = null;
-}
-
 /** Export buttons on every chart card now, and on cards that appear later when first reached. */
 export function init() {
+  let menu = null;
+  let menuCard = null;
   for (const card of document.querySelectorAll(".card")) addButton(card);
   const lazy = (ev) => {
     const card = ev.target.closest?.(".card");
@@ -277,4 +187,93 @@ export function init() {
   };
   document.addEventListener("pointerover", lazy, { passive: true });
   document.addEventListener("focusin", lazy);
+
+  /** Give a chart card its export button (done for every card at start and lazily for later ones). */
+  function addButton(card) {
+    if (card.dataset.export || !card.querySelector(".plot")) return;
+    card.dataset.export = "1";
+    let head = card.querySelector(".card-head");
+    if (!head) return;
+    let tools = head.querySelector(".card-tools");
+    if (!tools) {
+      tools = document.createElement("div");
+      tools.className = "card-tools";
+      head.append(tools);
+    }
+    const btn = document.createElement("button");
+    btn.type = "button";
+    btn.className = "icon-btn export-btn";
+    btn.innerHTML = ICON;
+    btn.title = `Export “${titleOf(card)}” as an image`;
+    btn.setAttribute("aria-label", `Export ${titleOf(card)} as PNG or SVG`);
+    btn.setAttribute("aria-haspopup", "menu");
+    btn.setAttribute("aria-expanded", "false");
+    btn.dataset.testid = `export-${card.querySelector(".plot").id || slug(titleOf(card))}`;
+    btn.addEventListener("click", (ev) => {
+      ev.stopPropagation();
+      if (menuCard === card) closeMenu();
+      else openMenu(card, btn);
+    });
+    tools.append(btn);
+  }
+
+  function buildMenu() {
+    menu = document.createElement("div");
+    menu.className = "export-menu";
+    menu.setAttribute("role", "menu");
+    menu.dataset.testid = "export-menu";
+    menu.hidden = true;
+    menu.innerHTML = `
+      <div class="export-menu-head" data-menu="title"></div>
+      <button type="button" role="menuitem" data-format="png" data-testid="export-png">
+        <span class="fmt">PNG</span><span class="what">image, ${PNG_SCALE}× <small data-menu="size"></small></span></button>
+      <button type="button" role="menuitem" data-format="svg" data-testid="export-svg">
+        <span class="fmt">SVG</span><span class="what" data-menu="svg-what">vector, for print and slides</span></button>`;
+    menu.addEventListener("click", async (ev) => {
+      const b = ev.target.closest("[data-format]");
+      if (!b || b.disabled || !menuCard) return;
+      const card = menuCard;
+      closeMenu();
+      try {
+        await exportChart(card, b.dataset.format);
+      } catch (err) {
+        toast.error(`export: ${err.message || err}`);
+      }
+    });
+    document.body.append(menu);
+    document.addEventListener("click", (ev) => { if (menuCard && !menu.contains(ev.target)) closeMenu(); });
+    document.addEventListener("keydown", (ev) => { if (ev.key === "Escape" && menuCard) closeMenu(true); });
+    window.addEventListener("resize", () => closeMenu());
+  }
+
+  function openMenu(card, btn) {
+    if (!menu) buildMenu();
+    closeMenu();
+    menuCard = card;
+    btn.setAttribute("aria-expanded", "true");
+    const can = formatsOf(card);
+    const plot = card.querySelector(".plot");
+    menu.querySelector('[data-menu="title"]').textContent = titleOf(card);
+    menu.querySelector('[data-menu="size"]').textContent = plot
+      ? `${Math.round(plot.clientWidth) * PNG_SCALE} × ${Math.round(plot.clientHeight) * PNG_SCALE}` : "";
+    menu.querySelector('[data-format="png"]').disabled = !can.png;
+    menu.querySelector('[data-format="svg"]').disabled = !can.svg;
+    menu.querySelector('[data-menu="svg-what"]').textContent = can.svg ? "vector, for print and slides"
+      : can.png ? "not for this chart (drawn on a canvas)" : "nothing drawn yet";
+    menu.hidden = false;
+    const r = btn.getBoundingClientRect();
+    const w = menu.offsetWidth;
+    menu.style.left = `${Math.max(8, Math.min(window.innerWidth - w - 8, r.right - w))}px`;
+    menu.style.top = `${r.bottom + 4}px`;
+    (menu.querySelector("[data-format]:not(:disabled)") || menu).focus();
+  }
+
+  function closeMenu(refocus = false) {
+    if (!menu || !menuCard) return;
+    const btn = menuCard.querySelector(".export-btn");
+    btn?.setAttribute("aria-expanded", "false");
+    if (refocus) btn?.focus();
+    menu.hidden = true;
+    menuCard = null;
+  }
 }

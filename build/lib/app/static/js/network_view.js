@@ -9,25 +9,17 @@
 import * as S from "./state.js";
 import * as socket from "./socket.js";
 import * as toast from "./toast.js";
-import * as diagram from "./charts/network_diagram.js";
-import * as weights from "./charts/weights.js";
-import * as decision from "./charts/decision.js";
-import * as hidden from "./charts/hidden.js";
-import * as metrics from "./charts/metrics.js";
+import { createDiagram } from "./charts/network_diagram.js";
+import { createWeights } from "./charts/weights.js";
+import { createDecision } from "./charts/decision.js";
+import { createHidden } from "./charts/hidden.js";
+import { createMetrics } from "./charts/metrics.js";
 import { fmt } from "./format.js";
+import { createPlaneChoice } from "./net_plane.js";
 
 const GRID_N = 60; // decision grid asked for over REST
 const HIDDEN_FLOATS = 100000; // hidden-unit grids asked for over REST: n × n per unit, within this budget
 const STALE_MS = 1200; // no grid over the websocket for this long while t moves: ask over REST
-
-let ready = false;
-let generation = -1;
-let shapeKey = "";
-let samples = emptySamples();
-let fresh = emptySamples(); // samples not drawn yet
-let lastT = -1;
-let seen = { layers: 0, grid: 0, hidden: 0 }; // when each last arrived (performance.now())
-let fetching = false;
 
 function emptySamples() {
   return { t: [], train_loss: [], test_loss: [], train_accuracy: [], test_accuracy: [] };
@@ -51,40 +43,6 @@ function latest(fn, { minMs = 0, factor = 2 } = {}) {
   };
 }
 
-const jobs = {
-  diagram: latest(() => diagram.update(S.run.net.layers), { minMs: 66, factor: 2 }),
-  // Restyling Plotly heatmaps is the costliest update here: a few times a second at most.
-  weights: latest(() => S.run.net.layers && weights.update(S.run.net.layers), { minMs: 400, factor: 4 }),
-  decision: latest(() => decision.update(S.run.net.grid), { minMs: 150, factor: 3 }),
-  hidden: latest(() => {
-    const p = S.run.state?.problem;
-    if (p?.inputs === 1) hidden.updateCurves(S.run.net.layers);
-    else hidden.update(S.run.net.hidden);
-  }, { minMs: 150, factor: 3 }),
-  // Plotly redraws every point of a line it extends: a few times a second is plenty.
-  metrics: latest(() => {
-    const s = fresh;
-    fresh = emptySamples();
-    metrics.update(s);
-  }, { minMs: 250, factor: 3 }),
-};
-
-/** Create the charts (once, when the view is first shown). */
-export function init() {
-  if (ready) return;
-  ready = true;
-  diagram.init(document.getElementById("plot-net-diagram"));
-  weights.init(document.getElementById("plot-net-weights"));
-  decision.init(document.getElementById("plot-net-decision"));
-  hidden.init(document.getElementById("plot-net-hidden"));
-  const log = document.getElementById("net-log-loss");
-  metrics.init(document.getElementById("plot-net-metrics"), { logLoss: log.checked });
-  log.addEventListener("change", () => metrics.setLog(log.checked));
-  S.on("net", onNet);
-  S.on("state", onState);
-  S.on("data", (d) => { if (ready && isNetwork() && d && d.train) decision.setData(d); });
-}
-
 const isNetwork = () => S.run.state?.problem?.kind === "network";
 
 function shapeOf(p, data) {
@@ -94,41 +52,16 @@ function shapeOf(p, data) {
     const xs = data.train.X.map((r) => r[0]);
     xRange = [Math.min(...xs), Math.max(...xs)];
   }
-  return { sizes: p.layers, activations: p.activation || [], head: p.head, inputs: p.inputs, xRange };
+  // Inputs named by their columns (CSV, Iris) or features (x1², sin x1); the generic x1, x2, … stay subscripted.
+  const generic = (p.input_names || []).every((n, i) => n === `x${i + 1}` || (n === "x" && p.inputs === 1));
+  return { sizes: p.layers, activations: p.activation || [], head: p.head, inputs: p.inputs, xRange,
+    names: generic ? null : p.input_names };
 }
 
-/** Redraw from what is known (a new run, a hello or a reset), and ask the server for the rest. */
-export function reset(run) {
-  if (!ready) return;
-  const p = run.state?.problem;
-  if (!p || p.kind !== "network") return;
-  const newRun = run.generation !== generation;
-  generation = run.generation;
-  const key = `${run.generation}|${JSON.stringify([p.layers, p.activation, p.head])}`;
-  if (key !== shapeKey) {
-    shapeKey = key;
-    const shape = shapeOf(p, run.data);
-    diagram.reset(shape, run.net.layers);
-    weights.reset(p.layers, run.net.layers, run.generation);
-    hidden.reset(shape);
-    setCaptions(p);
-  }
-  if (newRun) {
-    samples = emptySamples();
-    decision.reset(p, run.data, run.net.grid, run.generation);
-    if (!run.data) loadData(run.id);
-  }
-  // Keep the samples up to the run's t (a reset goes back to t = 0), then add the state's own.
-  const t = run.state.t ?? 0;
-  const keep = samples.t.findIndex((x) => x > t);
-  if (keep >= 0) for (const k of Object.keys(samples)) samples[k].length = keep;
-  lastT = -1;
-  fresh = emptySamples();
-  addSample(run.state);
-  fresh = emptySamples();
-  metrics.reset(samples, p.task, run.generation);
-  readout(run.state);
-  refresh(run.id);
+/** Points per side of each hidden unit's grid: 32, fewer for wide networks (8 × 64 units: 13). */
+function hiddenN(p) {
+  const units = p.layers.slice(1, -1).reduce((a, b) => a + b, 0) || 1;
+  return Math.max(8, Math.min(32, Math.floor(Math.sqrt(HIDDEN_FLOATS / units))));
 }
 
 function setCaptions(p) {
@@ -149,76 +82,17 @@ function setCaptions(p) {
   }
 }
 
-function addSample(state) {
-  if (!state || state.train_loss === undefined || state.t === lastT) return false;
-  if (samples.t.length && state.t < samples.t[samples.t.length - 1]) return false;
-  lastT = state.t;
-  for (const target of [samples, fresh]) {
-    target.t.push(state.t);
-    target.train_loss.push(state.train_loss);
-    target.test_loss.push(state.test_loss);
-    target.train_accuracy.push(state.train_accuracy);
-    target.test_accuracy.push(state.test_accuracy);
-  }
-  return true;
-}
-
-function onState(state, prev, full) {
-  if (!ready || full || !isNetwork()) return;
-  if (addSample(state)) jobs.metrics.poke();
-  readout(state);
-  const now = performance.now();
-  const moved = prev && prev.t !== state.t;
-  // Frames that bring no weights or grid (or stopped bringing them): ask over REST, now and then.
-  if (moved && (now - seen.layers > STALE_MS || now - seen.grid > STALE_MS)) refresh(S.run.id);
-  // A run that stopped: make sure the charts show its final weights.
-  if (prev && prev.status === "running" && state.status !== "running") setTimeout(() => refresh(S.run.id), 150);
-}
-
-function onNet(changed) {
-  if (!ready || !isNetwork()) return;
-  const now = performance.now();
-  for (const k of changed) seen[k] = now;
-  if (changed.includes("layers")) {
-    jobs.diagram.poke();
-    jobs.weights.poke();
-    if (S.run.state?.problem?.inputs === 1) jobs.hidden.poke();
-  }
-  if (changed.includes("grid")) jobs.decision.poke();
-  if (changed.includes("hidden")) jobs.hidden.poke();
-}
-
-async function loadData(id) {
-  try {
-    const d = await socket.fetchData(id);
-    if (S.run.id === id) S.setData(d);
-  } catch (err) {
-    if (S.run.id === id) toast.error(`data: ${err.message}`);
-  }
-}
-
-/** Points per side of each hidden unit's grid: 32, fewer for wide networks (8 × 64 units: 13). */
-function hiddenN(p) {
-  const units = p.layers.slice(1, -1).reduce((a, b) => a + b, 0) || 1;
-  return Math.max(8, Math.min(32, Math.floor(Math.sqrt(HIDDEN_FLOATS / units))));
-}
-
-/** Weights, grid and hidden units of the run as it is now, over REST. */
-async function refresh(id) {
-  if (fetching || !id) return;
-  fetching = true;
-  const p = S.run.state?.problem;
-  try {
-    const [net, grid, units] = await Promise.all([
-      socket.fetchNetwork(id).catch(() => null),
-      socket.fetchPredict(id, GRID_N).catch(() => null),
-      p && p.inputs === 2 && p.layers.length > 2 ? socket.fetchHidden(id, hiddenN(p)).catch(() => null) : null,
-    ]);
-    if (S.run.id !== id) return;
-    S.setNet({ network: net, grid, hidden: units });
-  } finally {
-    fetching = false;
-  }
+/** The slide's sums beside the diagram: "4 + 2 = 6 neurons · (3 × 4) + (4 × 2) = 20 weights · 20 + 4 + 2 = 26". */
+function counting(layers) {
+  const el = document.getElementById("net-counting");
+  if (!el || !layers || layers.length < 2) return;
+  const units = layers.slice(1);
+  const neurons = units.reduce((a, b) => a + b, 0);
+  const weights = layers.slice(1).reduce((a, n, l) => a + layers[l] * n, 0);
+  const edges = layers.slice(1).map((n, l) => `(${layers[l]} × ${n})`).join(" + ");
+  el.innerHTML = `<span data-sum="neurons">${units.join(" + ")} = ${neurons} neurons</span> · `
+    + `<span data-sum="weights">${edges} = ${weights} weights</span> · `
+    + `<span data-sum="params">${weights} + ${units.join(" + ")} = ${weights + neurons} parameters</span>`;
 }
 
 function readout(state) {
@@ -234,21 +108,172 @@ function readout(state) {
   if (el.textContent !== text) el.textContent = text;
 }
 
-/** Read-only numbers for the browser tests. */
-export const probes = {
-  edge: diagram.edge,
-  edgeCount: diagram.edgeCount,
-  edgePoint: diagram.edgePoint,
-  diagramDraws: diagram.drawCount,
-  tip: diagram.tipShown,
-  weightUpdates: weights.updateCount,
-  weightZ: weights.zShown,
-  decision: decision.fingerprint,
-  decisionUpdates: decision.updateCount,
-  thumbs: hidden.thumbCount,
-  hiddenUpdates: hidden.updateCount,
-  samples: metrics.sampleCount,
-  accuracy: () => S.run.state?.test_accuracy ?? null,
-  trainAccuracy: () => S.run.state?.train_accuracy ?? null,
-  problem: () => structuredClone(S.run.state?.problem ?? null),
-};
+/** The network charts in their page elements, following state.js: {reset, diagram, probes}. */
+export function createNetworkView() {
+  const byId = (id) => document.getElementById(id);
+  const diagram = createDiagram(byId("plot-net-diagram"));
+  const weights = createWeights(byId("plot-net-weights"));
+  const decision = createDecision(byId("plot-net-decision"));
+  const hidden = createHidden(byId("plot-net-hidden"));
+  const plane = createPlaneChoice(byId("net-plane-field"), byId("net-plane"), byId("net-plane-text"),
+    () => refresh(S.run.id));
+  const log = byId("net-log-loss");
+  const metrics = createMetrics(byId("plot-net-metrics"), { logLoss: log.checked });
+  log.addEventListener("change", () => metrics.setLog(log.checked));
+  let generation = -1;
+  let shapeKey = "";
+  let samples = emptySamples();
+  let fresh = emptySamples(); // samples not drawn yet
+  let lastT = -1;
+  const seen = { layers: 0, grid: 0, hidden: 0 }; // when each last arrived (performance.now())
+  let fetching = false;
+
+  const jobs = {
+    diagram: latest(() => diagram.update(S.run.net.layers), { minMs: 66, factor: 2 }),
+    // Restyling Plotly heatmaps is the costliest update here: a few times a second at most.
+    weights: latest(() => S.run.net.layers && weights.update(S.run.net.layers), { minMs: 400, factor: 4 }),
+    decision: latest(() => decision.update(S.run.net.grid), { minMs: 150, factor: 3 }),
+    hidden: latest(() => {
+      const p = S.run.state?.problem;
+      if (p?.inputs === 1) hidden.updateCurves(S.run.net.layers);
+      else hidden.update(S.run.net.hidden);
+    }, { minMs: 150, factor: 3 }),
+    // Plotly redraws every point of a line it extends: a few times a second is plenty.
+    metrics: latest(() => {
+      const s = fresh;
+      fresh = emptySamples();
+      metrics.update(s);
+    }, { minMs: 250, factor: 3 }),
+  };
+
+  S.on("net", onNet);
+  S.on("state", onState);
+  S.on("data", (d) => { if (isNetwork() && d && d.train) decision.setData(d); });
+
+  /** Redraw from what is known (a new run, a hello or a reset), and ask the server for the rest. */
+  function reset(run) {
+    const p = run.state?.problem;
+    if (!p || p.kind !== "network") return;
+    const newRun = run.generation !== generation;
+    generation = run.generation;
+    const key = `${run.generation}|${JSON.stringify([p.layers, p.activation, p.head])}`;
+    if (key !== shapeKey) {
+      shapeKey = key;
+      const shape = shapeOf(p, run.data);
+      diagram.reset(shape, run.net.layers);
+      weights.reset(p.layers, run.net.layers, run.generation);
+      hidden.reset(shape);
+      setCaptions(p);
+    }
+    if (newRun) {
+      plane.reset(p, run.id);
+      counting(p.layers);
+      samples = emptySamples();
+      decision.reset(p, run.data, run.net.grid, run.generation);
+      if (!run.data) loadData(run.id);
+    }
+    // Keep the samples up to the run's t (a reset goes back to t = 0), then add the state's own.
+    const t = run.state.t ?? 0;
+    const keep = samples.t.findIndex((x) => x > t);
+    if (keep >= 0) for (const k of Object.keys(samples)) samples[k].length = keep;
+    lastT = -1;
+    fresh = emptySamples();
+    addSample(run.state);
+    fresh = emptySamples();
+    metrics.reset(samples, p.task, run.generation);
+    readout(run.state);
+    refresh(run.id);
+  }
+
+  function addSample(state) {
+    if (!state || state.train_loss === undefined || state.t === lastT) return false;
+    if (samples.t.length && state.t < samples.t[samples.t.length - 1]) return false;
+    lastT = state.t;
+    for (const target of [samples, fresh]) {
+      target.t.push(state.t);
+      target.train_loss.push(state.train_loss);
+      target.test_loss.push(state.test_loss);
+      target.train_accuracy.push(state.train_accuracy);
+      target.test_accuracy.push(state.test_accuracy);
+    }
+    return true;
+  }
+
+  function onState(state, prev, full) {
+    if (full || !isNetwork()) return;
+    if (addSample(state)) jobs.metrics.poke();
+    readout(state);
+    const now = performance.now();
+    const moved = prev && prev.t !== state.t;
+    // Frames that bring no weights or grid (or stopped bringing them): ask over REST, now and then.
+    if (moved && (now - seen.layers > STALE_MS || now - seen.grid > STALE_MS)) refresh(S.run.id);
+    // A run that stopped: make sure the charts show its final weights.
+    if (prev && prev.status === "running" && state.status !== "running") setTimeout(() => refresh(S.run.id), 150);
+  }
+
+  function onNet(changed) {
+    if (!isNetwork()) return;
+    const now = performance.now();
+    for (const k of changed) seen[k] = now;
+    if (changed.includes("layers")) {
+      jobs.diagram.poke();
+      jobs.weights.poke();
+      if (S.run.state?.problem?.inputs === 1) jobs.hidden.poke();
+    }
+    if (changed.includes("grid")) {
+      jobs.decision.poke();
+      plane.say(S.run.net.grid?.plane);
+    }
+    if (changed.includes("hidden")) jobs.hidden.poke();
+  }
+
+  async function loadData(id) {
+    try {
+      const d = await socket.getData(id);
+      if (S.run.id === id) S.setData(d);
+    } catch (err) {
+      if (S.run.id === id) toast.error(`data: ${err.message}`);
+    }
+  }
+
+
+  /** Weights, grid and hidden units of the run as it is now, over REST. */
+  async function refresh(id) {
+    if (fetching || !id) return;
+    fetching = true;
+    const p = S.run.state?.problem;
+    try {
+      const [net, grid, units] = await Promise.all([
+        socket.getNetwork(id).catch(() => null),
+        socket.getPredict(id, GRID_N, plane.choice()).catch(() => null),
+        p && (p.raw_features ?? p.inputs) >= 2 && p.layers.length > 2
+          ? socket.getHidden(id, hiddenN(p), plane.choice()).catch(() => null) : null,
+      ]);
+      if (S.run.id !== id) return;
+      S.setNet({ network: net, grid, hidden: units });
+    } finally {
+      fetching = false;
+    }
+  }
+
+  /** Read-only numbers for the browser tests. */
+  const probes = {
+    edge: diagram.probes.edge,
+    edgeCount: diagram.probes.edgeCount,
+    edgePoint: diagram.probes.edgePoint,
+    diagramDraws: diagram.probes.drawCount,
+    tip: diagram.probes.tipShown,
+    weightUpdates: weights.probes.updateCount,
+    weightZ: weights.probes.zShown,
+    decision: decision.probes.fingerprint,
+    decisionUpdates: decision.probes.updateCount,
+    thumbs: hidden.probes.thumbCount,
+    hiddenUpdates: hidden.probes.updateCount,
+    samples: metrics.probes.sampleCount,
+    accuracy: () => S.run.state?.test_accuracy ?? null,
+    trainAccuracy: () => S.run.state?.train_accuracy ?? null,
+    problem: () => structuredClone(S.run.state?.problem ?? null),
+  };
+
+  return { reset, diagram, probes };
+}

@@ -18,9 +18,10 @@ export function merge(into, batch) {
 
 /**
  * Wrap `update(batch)` so it runs at most every max(minMs, factor × its last duration) milliseconds,
- * with the steps of skipped frames merged into the next call.
+ * with the steps of skipped frames merged into the next call; while `hold()` is true the call waits
+ * (the steps are kept).
  */
-export function paced(update, { minMs = 0, factor = 2 } = {}) {
+export function paced(update, { minMs = 0, factor = 2, hold = null } = {}) {
   let pending = null;
   let next = 0;
   let timer = null;
@@ -28,6 +29,10 @@ export function paced(update, { minMs = 0, factor = 2 } = {}) {
   function flush() {
     timer = null;
     if (!pending) return;
+    if (hold?.()) {
+      timer = setTimeout(flush, 150);
+      return;
+    }
     const batch = pending;
     pending = null;
     const t0 = performance.now();

@@ -5,9 +5,9 @@
 import * as S from "./state.js";
 import * as socket from "./socket.js";
 import * as toast from "./toast.js";
-import * as replay from "./replay.js";
+import { MAX_LINK_CHARS, checkDoc } from "./replay.js";
 import * as exporter from "./export.js";
-import * as savedList from "./saved_list.js";
+import { createSavedList } from "./saved_list.js";
 import { fmt } from "./format.js";
 import { racerLabel } from "./racers.js";
 import { PANELS } from "./panels/index.js";
@@ -18,15 +18,14 @@ const MAX_IMPORT_BYTES = 64 * 1024 * 1024;
 const esc = (s) => String(s).replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" }[c]));
 const kindLabel = (kind) => PANELS[kind]?.label || String(kind || "run").replaceAll("_", " ");
 
-let root = null;
-let toggle = null;
-
-const $ = (sel) => root.querySelector(sel);
-
-/** Build the drawer; `button` (the top bar's "Runs") opens and closes it. */
-export function init(button) {
-  toggle = button;
-  root = document.createElement("aside");
+/** Build the drawer; `button` (the top bar's "Runs") opens and closes it; `replay`: the page's replays
+ * (replay.js: reopen, import, links). {open, close}. */
+export function createSaved(button, replay) {
+  const $ = (sel) => root.querySelector(sel);
+  const busy = toast.whileBusy;
+  const toggle = button;
+  const root = document.createElement("aside");
+  let nowKey = "";
   root.className = "drawer";
   root.id = "runs-drawer";
   root.hidden = true;
@@ -102,7 +101,7 @@ export function init(button) {
     if (ev.key === "Escape" && !root.hidden && !document.querySelector(".export-menu:not([hidden])")) close();
   });
   S.on("state", () => { if (!root.hidden) showNow(); });
-  savedList.init($(".saved-section"), {
+  const savedList = createSavedList($(".saved-section"), {
     open: (sid) => replay.openSaved(sid),
     opened: (st, rec) => {
       toast.info(`opened “${rec?.name ?? "saved run"}” at t = ${st.t}`);
@@ -110,163 +109,162 @@ export function init(button) {
     },
     label: kindLabel,
   });
-}
 
-/** Open the drawer (and load the saved runs). */
-export function open() {
-  root.hidden = false;
-  toggle.setAttribute("aria-expanded", "true");
-  toggle.classList.add("active");
-  showNow();
-  const input = $('input[name="name"]');
-  if (!input.value) input.value = suggestedName();
-  input.focus();
-  input.select();
-  savedList.refresh();
-}
-
-/** Close the drawer. */
-export function close() {
-  if (root.hidden) return;
-  root.hidden = true;
-  toggle.setAttribute("aria-expanded", "false");
-  toggle.classList.remove("active");
-  toggle.focus();
-}
-
-function racersText(st) {
-  const racers = st?.racers?.length ? st.racers : st ? [st] : [];
-  const names = racers.map((r) => r.optimizer?.label || racerLabel(r.optimizer || { name: "gd" }));
-  if (names.length <= 2) return names.join(" vs ");
-  return `${names.length} racers`;
-}
-
-function suggestedName() {
-  const st = S.run.state;
-  const r = S.config.racers[0];
-  const lr = S.config.racers.length === 1 && r.lr !== undefined ? ` γ=${fmt(r.lr)}` : "";
-  return `${kindLabel(S.config.kind)} · ${racersText(st)}${lr} · t=${st?.t ?? 0}`.slice(0, MAX_NAME);
-}
-
-let nowKey = "";
-function showNow() {
-  const st = S.run.state;
-  const el = $(".run-now");
-  if (!st) {
-    el.textContent = "no run yet";
-    nowKey = "";
-    return;
+  /** Open the drawer (and load the saved runs). */
+  function open() {
+    root.hidden = false;
+    toggle.setAttribute("aria-expanded", "true");
+    toggle.classList.add("active");
+    showNow();
+    const input = $('input[name="name"]');
+    if (!input.value) input.value = suggestedName();
+    input.focus();
+    input.select();
+    savedList.refresh();
   }
-  const loss = st.race ? Math.min(...(st.racers || []).map((r) => r.loss).filter(Number.isFinite)) : st.loss;
-  const key = `${st.status}|${st.t}|${loss}|${racersText(st)}|${S.config.kind}`;
-  if (key === nowKey) return; // a playing run sends ~30 states a second
-  nowKey = key;
-  el.innerHTML = `<span class="badge" data-status="${esc(st.status)}">${esc(st.status)}</span>
-    <span>${esc(kindLabel(S.config.kind))} · ${esc(racersText(st))}</span>
-    <span class="mono">t = ${esc(st.t ?? 0)} · J = ${esc(fmt(loss, 4))}</span>`;
-}
 
-// ----- actions -----------------------------------------------------------------------------------------
-
-const busy = toast.whileBusy;
-
-function onClick(ev) {
-  const b = ev.target.closest("[data-act]");
-  if (!b || b.closest(".saved-section")) return; // the saved runs handle their own (saved_list.js)
-  const act = b.dataset.act;
-  const actions = {
-    close,
-    "copy-settings": () => busy(b, copySettings),
-    "copy-replay": () => busy(b, copyReplay),
-    "export-json": () => busy(b, exporter.runJson),
-    "history-csv": () => busy(b, () => exporter.history("csv")),
-    "history-json": () => busy(b, () => exporter.history("json")),
-  };
-  actions[act]?.();
-}
-
-async function save() {
-  const input = $('input[name="name"]');
-  const name = input.value.trim() || suggestedName();
-  const btn = $('[data-testid="save-run"]');
-  await busy(btn, async () => {
-    if (!S.run.id) throw new Error("no run yet");
-    const rec = await socket.saveRun(S.run.id, name.slice(0, MAX_NAME));
-    toast.info(`saved “${rec.name}” at t = ${rec.t}`);
-    input.value = "";
-    await savedList.refresh(rec.id);
-  });
-}
-
-function showLink(url, note) {
-  const box = $("[data-share]");
-  box.hidden = false;
-  const input = box.querySelector("input");
-  input.value = url;
-  box.querySelector("[data-share-note]").textContent = note;
-  input.focus();
-  input.select();
-}
-
-async function copy(url, what) {
-  try {
-    await navigator.clipboard.writeText(url);
-    toast.info(`${what} copied`);
-    return true;
-  } catch {
-    toast.info(`${what} selected below: press Ctrl+C (⌘C) to copy it`);
-    return false;
+  /** Close the drawer. */
+  function close() {
+    if (root.hidden) return;
+    root.hidden = true;
+    toggle.setAttribute("aria-expanded", "false");
+    toggle.classList.remove("active");
+    toggle.focus();
   }
-}
 
-async function copySettings() {
-  S.writeUrlNow();
-  const url = window.location.href;
-  const csv = S.linkIsComplete() ? "" : " The uploaded CSV is too long for a link: export the run JSON to share it.";
-  showLink(url, `Opens this set-up from t = 0.${csv}`);
-  await copy(url, "settings link");
-}
-
-async function copyReplay() {
-  const link = await replay.replayLink();
-  if (link.tooLong) {
-    showLink("", `This run is too big for a link (${link.tooLong.toLocaleString("en")} characters, at most `
-      + `${replay.MAX_LINK_CHARS.toLocaleString("en")}): export the run JSON and share the file instead.`);
-    $("[data-share] input").value = "";
-    toast.error("too big for a replay link: use Export → Run JSON");
-    return;
+  function racersText(st) {
+    const racers = st?.racers?.length ? st.racers : st ? [st] : [];
+    const names = racers.map((r) => r.optimizer?.label || racerLabel(r.optimizer || { name: "gd" }));
+    if (names.length <= 2) return names.join(" vs ");
+    return `${names.length} racers`;
   }
-  const t = S.run.state?.t ?? 0;
-  showLink(link.url, `Replays this run to t = ${t}, live changes included (${link.url.length.toLocaleString("en")} characters).`);
-  await copy(link.url, "replay link");
-}
 
-async function onImport(ev) {
-  const file = ev.target.files && ev.target.files[0];
-  ev.target.value = ""; // the same file can be chosen again
-  if (!file) return;
-  const label = $('[data-testid="import-label"]');
-  label.classList.add("busy");
-  try {
-    if (file.size > MAX_IMPORT_BYTES) throw new Error(`${file.name} is larger than 64 MB`);
-    let doc;
+  function suggestedName() {
+    const st = S.run.state;
+    const r = S.config.racers[0];
+    const lr = S.config.racers.length === 1 && r.lr !== undefined ? ` γ=${fmt(r.lr)}` : "";
+    return `${kindLabel(S.config.kind)} · ${racersText(st)}${lr} · t=${st?.t ?? 0}`.slice(0, MAX_NAME);
+  }
+
+  function showNow() {
+    const st = S.run.state;
+    const el = $(".run-now");
+    if (!st) {
+      el.textContent = "no run yet";
+      nowKey = "";
+      return;
+    }
+    const loss = st.race ? Math.min(...(st.racers || []).map((r) => r.loss).filter(Number.isFinite)) : st.loss;
+    const key = `${st.status}|${st.t}|${loss}|${racersText(st)}|${S.config.kind}`;
+    if (key === nowKey) return; // a playing run sends ~30 states a second
+    nowKey = key;
+    el.innerHTML = `<span class="badge" data-status="${esc(st.status)}">${esc(st.status)}</span>
+      <span>${esc(kindLabel(S.config.kind))} · ${esc(racersText(st))}</span>
+      <span class="mono">t = ${esc(st.t ?? 0)} · J = ${esc(fmt(loss, 4))}</span>`;
+  }
+
+  // ----- actions -----------------------------------------------------------------------------------------
+
+  function onClick(ev) {
+    const b = ev.target.closest("[data-act]");
+    if (!b || b.closest(".saved-section")) return; // the saved runs handle their own (saved_list.js)
+    const act = b.dataset.act;
+    const actions = {
+      close,
+      "copy-settings": () => busy(b, copySettings),
+      "copy-replay": () => busy(b, copyReplay),
+      "export-json": () => busy(b, exporter.runJson),
+      "history-csv": () => busy(b, () => exporter.history("csv")),
+      "history-json": () => busy(b, () => exporter.history("json")),
+    };
+    actions[act]?.();
+  }
+
+  async function save() {
+    const input = $('input[name="name"]');
+    const name = input.value.trim() || suggestedName();
+    const btn = $('[data-testid="save-run"]');
+    await busy(btn, async () => {
+      if (!S.run.id) throw new Error("no run yet");
+      const rec = await socket.saveRun(S.run.id, name.slice(0, MAX_NAME));
+      toast.info(`saved “${rec.name}” at t = ${rec.t}`);
+      input.value = "";
+      await savedList.refresh(rec.id);
+    });
+  }
+
+  function showLink(url, note) {
+    const box = $("[data-share]");
+    box.hidden = false;
+    const input = box.querySelector("input");
+    input.value = url;
+    box.querySelector("[data-share-note]").textContent = note;
+    input.focus();
+    input.select();
+  }
+
+  async function copy(url, what) {
     try {
-      doc = JSON.parse(await file.text());
+      await navigator.clipboard.writeText(url);
+      toast.info(`${what} copied`);
+      return true;
     } catch {
-      throw new Error(`${file.name} is not JSON`);
+      toast.info(`${what} selected below: press Ctrl+C (⌘C) to copy it`);
+      return false;
     }
-    const why = replay.checkDoc(doc);
-    if (why) throw new Error(`${file.name}: ${why}`);
-    // What the server replays from; the state and history in the file come back from the replay itself.
-    const { format, version, config, events, clock } = doc;
-    const st = await replay.importDoc({ format, version, config, events: events || [], clock: clock || 0 });
-    if (st) {
-      toast.info(`imported ${file.name}: replayed to t = ${st.t}`);
-      close();
-    }
-  } catch (err) {
-    toast.error(`import: ${err.message || err}`);
-  } finally {
-    label.classList.remove("busy");
   }
+
+  async function copySettings() {
+    S.writeUrlNow();
+    const url = window.location.href;
+    const csv = S.linkIsComplete() ? "" : " The uploaded CSV is too long for a link: export the run JSON to share it.";
+    showLink(url, `Opens this set-up from t = 0.${csv}`);
+    await copy(url, "settings link");
+  }
+
+  async function copyReplay() {
+    const link = await replay.replayLink();
+    if (link.tooLong) {
+      showLink("", `This run is too big for a link (${link.tooLong.toLocaleString("en")} characters, at most `
+        + `${MAX_LINK_CHARS.toLocaleString("en")}): export the run JSON and share the file instead.`);
+      $("[data-share] input").value = "";
+      toast.error("too big for a replay link: use Export → Run JSON");
+      return;
+    }
+    const t = S.run.state?.t ?? 0;
+    showLink(link.url, `Replays this run to t = ${t}, live changes included (${link.url.length.toLocaleString("en")} characters).`);
+    await copy(link.url, "replay link");
+  }
+
+  async function onImport(ev) {
+    const file = ev.target.files && ev.target.files[0];
+    ev.target.value = ""; // the same file can be chosen again
+    if (!file) return;
+    const label = $('[data-testid="import-label"]');
+    label.classList.add("busy");
+    try {
+      if (file.size > MAX_IMPORT_BYTES) throw new Error(`${file.name} is larger than 64 MB`);
+      let doc;
+      try {
+        doc = JSON.parse(await file.text());
+      } catch {
+        throw new Error(`${file.name} is not JSON`);
+      }
+      const why = checkDoc(doc);
+      if (why) throw new Error(`${file.name}: ${why}`);
+      // What the server replays from; the state and history in the file come back from the replay itself.
+      const { format, version, config, events, clock } = doc;
+      const st = await replay.importDoc({ format, version, config, events: events || [], clock: clock || 0 });
+      if (st) {
+        toast.info(`imported ${file.name}: replayed to t = ${st.t}`);
+        close();
+      }
+    } catch (err) {
+      toast.error(`import: ${err.message || err}`);
+    } finally {
+      label.classList.remove("busy");
+    }
+  }
+
+  return { open, close };
 }

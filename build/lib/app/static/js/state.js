@@ -7,7 +7,9 @@
 //
 // Nothing here talks to the server or draws: socket.js feeds it, main.js and the charts read it.
 
-import { racerFromText, racerToText, serverSpec } from "./racers.js";
+import { serverSpec } from "./racers.js";
+import { DEFAULTS, MAX_CSV_IN_URL } from "./defaults.js";
+import * as url from "./url.js";
 
 const LISTENERS = new Map();
 
@@ -23,19 +25,7 @@ function emit(event, ...args) {
 
 // ----- config ---------------------------------------------------------------------------------
 
-export const DEFAULTS = Object.freeze({
-  kind: "linear_regression",
-  data: { n: 100, slope: 3, intercept: 2, noise: 0.5, x_min: 0, x_max: 1, seed: 0 },
-  csv: null, // uploaded CSV text (header x,y); replaces the generated data when set
-  racers: [{ name: "gd", lr: 0.1, batch_size: null }],
-  stop: { grad_norm: 1e-6, delta_loss: null, max_steps: 10000 },
-  start: null, // [θ1, θ2]; null: the problem's default start
-  seed: 0,
-  speed: 50, // steps per second while playing
-  view: { arrows: true, flow: false, logJ: true, logGrad: true, surface3d: true, stepArrows: true },
-});
-
-const MAX_CSV_IN_URL = 4000; // longer uploads are not put in links (the link says so)
+export { DEFAULTS };
 
 export const config = structuredClone(DEFAULTS);
 
@@ -90,55 +80,6 @@ export function runSpec() {
 /** A racer spec as the server takes it: its label given, settings its optimiser lacks dropped (racers.js). */
 export const cleanRacer = (r) => serverSpec(r);
 
-// ----- URL round trip -------------------------------------------------------------------------
-
-const DATA_KEYS = { n: "n", slope: "slope", intercept: "intercept", noise: "noise", x_min: "xmin", x_max: "xmax",
-  seed: "dseed" };
-const STOP_KEYS = { grad_norm: "eps", delta_loss: "delta", max_steps: "max" };
-const VIEW_KEYS = { arrows: "arrows", flow: "flow", logJ: "logJ", logGrad: "logGrad", surface3d: "s3d",
-  stepArrows: "sarrows" };
-
-function numOrNull
-(s) {
-  if (s === null || s === "off" || s === "none" || s === "") return null;
-  const v = Number(s);
-  return Number.isFinite(v) ? v : undefined;
-}
-
-// racerToText / racerFromText (the r= parameter of a race) live in racers.js.
-
-/** The query string of the current config. */
-export function toQuery() {
-  const q = new URLSearchParams();
-  if (config.kind !== DEFAULTS.kind) q.set("kind", config.kind);
-  const codec = CODECS.get(config.kind);
-  if (codec) codec.toQuery(config, q);
-  else if (config.csv !== null && config.csv.length <= MAX_CSV_IN_URL) q.set("csv", config.csv);
-  else for (const [k, key] of Object.entries(DATA_KEYS)) q.set(key, String(config.data[k]));
-  if (config.racers.length === 1) {
-    const r = config.racers[0];
-    q.set("opt", r.name);
-    if (r.lr !== undefined) q.set("lr", String(r.lr));
-    if ("batch_size" in r) q.set("batch", r.batch_size === null ? "full" : String(r.batch_size));
-    for (const [k, v] of Object.entries(r)) {
-      if (!["name", "lr", "batch_size"].includes(k) && v !== undefined) q.set(`o.${k}`, JSON.stringify(v));
-    }
-  } else {
-    for (const r of config.racers) q.append("r", racerToText(r));
-  }
-  for (const [k, key] of Object.entries(STOP_KEYS)) {
-    q.set(key, config.stop[k] === null ? "off" : String(config.stop[k]));
-  }
-  q.set("seed", String(config.seed));
-  if (config.start) q.set("start", config.start.map((v) => Number(v.toPrecision(6))).join(","));
-  q.set("speed", String(config.speed));
-  for (const [k, key] of Object.entries(VIEW_KEYS)) {
-    if (config.view[k] !== DEFAULTS.view[k]) q.set(key, config.view[k] ? "1" : "0");
-  }
-  for (const write of QUERY_EXTRAS) write(q);
-  return q.toString();
-}
-
 // Query parameters owned by other modules (the lecture's open view, a lesson): written after the config's.
 const QUERY_EXTRAS = [];
 
@@ -152,49 +93,11 @@ export function touchUrl() {
   writeUrl();
 }
 
-/** Read the config from a query string (unknown or malformed values keep their defaults). */
-export function fromQuery(search) {
-  const q = new URLSearchParams(search);
-  const c = structuredClone(DEFAULTS);
-  if (q.has("kind")) c.kind = q.get("kind");
-  for (const [kind, codec] of CODECS) c[codec.key] = kind === c.kind ? codec.fromQuery(q) : codec.defaults();
-  for (const [k, key] of Object.entries(DATA_KEYS)) {
-    const v = numOrNull(q.get(key));
-    if (q.has(key) && v !== undefined && v !== null) c.data[k] = v;
-  }
-  if (q.has("csv")) c.csv = q.get("csv");
-  if (q.has("r")) {
-    c.racers = q.getAll("r").map(racerFromText);
-  } else if (q.has("opt") || q.has("lr") || q.has("batch")) {
-    // Settings the link leaves out are filled in from the registry's defaults (main.js).
-    const r = { name: q.get("opt") || c.racers[0].name };
-    const lr = numOrNull(q.get("lr"));
-    if (lr) r.lr = lr;
-    if (q.has("batch")) r.batch_size = q.get("batch") === "full" ? null : numOrNull(q.get("batch")) ?? null;
-    for (const [key, value] of q.entries()) {
-      if (key.startsWith("o.")) {
-        try { r[key.slice(2)] = JSON.parse(value); } catch { /* a malformed setting keeps its default */ }
-      }
-    }
-    c.racers = [r];
-  }
-  for (const [k, key] of Object.entries(STOP_KEYS)) {
-    const v = numOrNull(q.get(key));
-    if (q.has(key) && v !== undefined) c.stop[k] = v;
-  }
-  const seed = numOrNull(q.get("seed"));
-  if (seed !== undefined && seed !== null) c.seed = seed;
-  if (q.has("start")) {
-    const p = q.get("start").split(",").map(Number);
-    if (p.length === 2 && p.every(Number.isFinite)) c.start = p;
-  }
-  const speed = numOrNull(q.get("speed"));
-  if (speed) c.speed = speed;
-  for (const [k, key] of Object.entries(VIEW_KEYS)) {
-    if (q.has(key)) c.view[k] = q.get(key) === "1";
-  }
-  return c;
-}
+/** The query string of the current config. */
+export const toQuery = () => url.toQuery(config, CODECS, QUERY_EXTRAS);
+
+/** A config read from a query string (unknown or malformed values keep their defaults). */
+export const fromQuery = (search) => url.fromQuery(search, CODECS);
 
 /** Load the config from the page's URL. */
 export function readUrl() {
@@ -212,8 +115,7 @@ function writeUrl() {
   // replaceState is rate-limited by browsers: coalesce a slider drag into one write.
   clearTimeout(urlTimer);
   urlTimer = setTimeout(() => {
-    const url = `${window.location.pathname}?${toQuery()}`;
-    window.history.replaceState(null, "", url);
+    window.history.replaceState(null, "", `${window.location.pathname}?${toQuery()}`);
   }, 150);
 }
 
@@ -243,8 +145,10 @@ export const run = {
   net: { layers: null, grid: null, hidden: null }, // a network's weights, decision grid and hidden units
   pending: [], // per racer: steps received and not yet drawn
   overflow: false, // too many steps queued: the next frame redraws everything from the history
-  wantPlaying: false, // the person pressed play, and nothing has paused or stopped the run since
 };
+
+/** Whether the run plays: the server's word (the status it last sent), nothing else. */
+export const playing = () => run.state?.status === "running";
 
 /** A new run was created (or the page connected to one): forget everything about the old one. */
 export function newRun(id) {
@@ -326,6 +230,13 @@ export function setState(state, full = false) {
   const prev = run.state;
   run.state = state;
   emit("state", state, prev, full);
+}
+
+/** A status message: the run's status, message and stop reason, and each racer's status merged into its state. */
+export function setStatus(msg) {
+  const prev = run.state || {};
+  const racers = (prev.racers || []).map((r, k) => ({ ...r, ...((msg.racers || [])[k] || {}) }));
+  setState({ ...prev, status: msg.status, message: msg.message, stop_reason: msg.stop_reason, racers });
 }
 
 /** Points of the data plot. */

@@ -15,19 +15,25 @@ const WORDS = {
   error: "error",
 };
 
-let shown = "";
+// What the pill says when the server's message is empty: never an empty pill.
+const IDLE = {
+  ready: "press Play (space) or Step",
+  paused: "press Play (space) to go on, or Step",
+  running: "stepping",
+};
 
-/** Show a status ("running", ...) with its message. */
+/** Show a status ("running", ...) with its message (or, when it has none, what the status means). */
 export function show(status, message) {
-  const key = `${status}|${message}`;
-  if (key === shown) return;
-  shown = key;
   const el = document.querySelector(".status");
+  const key = `${status}|${message}`;
+  if (el.dataset.shown === key) return;
+  el.dataset.shown = key;
   el.dataset.status = status;
   el.querySelector(".status-word").textContent = WORDS[status] || status;
   // The message usually starts with the status word ("converged: ‖∇J‖ ≤ 1e-6 at t = 87"): don't repeat it.
   let text = message || "";
   if (text.startsWith(status)) text = text.slice(status.length).replace(/^[:,]?\s*/, "");
+  if (!text) text = IDLE[status] || "";
   el.querySelector(".status-text").textContent = text;
   el.title = message || status;
 }

@@ -3,21 +3,21 @@
 const SHOW_MS = { error: 6000, info: 2500 };
 const MAX = 4;
 
-let last = { text: "", at: 0 };
-
 /** Show `text` for a few seconds; kind is "error" or "info". Repeats within a second are dropped.
  * With `action` ({label, act}): a button that runs act(), and the notice stays until it is used or dismissed. */
 export function show(text, kind = "error", action = null) {
-  const now = Date.now();
-  if (text === last.text && now - last.at < 1000) return;
-  last = { text, at: now };
   const box = document.getElementById("toasts");
   if (!box) return;
+  const now = Date.now();
+  const last = box.lastElementChild;
+  if (last && last.dataset.text === text && now - Number(last.dataset.at) < 1000) return;
   const el = document.createElement("div");
   el.className = `toast toast-${kind}`;
   el.setAttribute("role", kind === "error" ? "alert" : "status");
   el.dataset.testid = `toast-${kind}`;
   el.textContent = text;
+  el.dataset.text = text;
+  el.dataset.at = String(now);
   const close = document.createElement("button");
   close.type = "button";
   close.className = "toast-close";

@@ -17,13 +17,6 @@ const SHORTEST = 0.25; // arrows shorter than this fraction of LENGTH are drawn 
 const HIDE_BELOW = 1e-5; // ... unless they are this small next to the longest: then the racer has all but stopped
 const TERMINAL = ["converged", "diverged", "stopped"];
 
-let enabled = true;
-
-/** Draw arrows (true) or none. */
-export function setEnabled(on) {
-  enabled = !!on;
-}
-
 const EMPTY = () => ({ x: Array(POINTS).fill(null), y: Array(POINTS).fill(null) });
 
 /** The three empty arrow traces of racer k (in KINDS order), styled with the racer's colour. */
@@ -37,42 +30,53 @@ export function traces(colour) {
   ];
 }
 
-let peaks = []; // per racer: the longest vector of each kind so far (data units), and the history it saw
-let generation = -1;
+/** The arrows of one parameter plot, measured against each racer's longest so far: {setEnabled, compute}. */
+export function createArrows(on = true) {
+  let enabled = !!on;
+  let peaks = []; // per racer: the longest vector of each kind so far (data units), and the history it saw
+  let generation = -1;
+  return {
+    /** Draw arrows (true) or none. */
+    setEnabled(v) {
+      enabled = !!v;
+    },
+    compute,
+  };
 
-/**
- * The arrows of every racer over the view {x: [lo, hi], y: [lo, hi]}: a list (per racer) of three {x, y}
- * of POINTS points each (nulls when an arrow is not drawn).
- */
-export function compute(run, view) {
-  const states = run.state?.racers || [];
-  const K = Math.max(run.history.length, states.length);
-  if (run.generation !== generation || peaks.length !== K) {
-    generation = run.generation;
-    peaks = [];
+  /**
+   * The arrows of every racer over the view {x: [lo, hi], y: [lo, hi]}: a list (per racer) of three {x, y}
+   * of POINTS points each (nulls when an arrow is not drawn).
+   */
+  function compute(run, view) {
+    const states = run.state?.racers || [];
+    const K = Math.max(run.history.length, states.length);
+    if (run.generation !== generation || peaks.length !== K) {
+      generation = run.generation;
+      peaks = [];
+    }
+    const sx = view.x[1] - view.x[0];
+    const sy = view.y[1] - view.y[0];
+    const out = [];
+    for (let k = 0; k < K; k++) {
+      const h = run.history[k];
+      const v = enabled ? vectorsOf(h, states[k]) : null;
+      // A racer that started again (reset, a new start) measures its arrows afresh.
+      if (!peaks[k] || !h || h.t.length < peaks[k].seen) peaks[k] = { seen: 0 };
+      const peak = peaks[k];
+      peak.seen = h ? h.t.length : 0;
+      out.push(KINDS.map((kind) => {
+        const vec = v && v[kind];
+        const norm = vec ? Math.hypot(vec[0], vec[1]) : 0;
+        if (!(norm > 0)) return EMPTY();
+        peak[kind] = Math.max(peak[kind] || 0, norm);
+        const ratio = norm / peak[kind];
+        if (!(ratio > HIDE_BELOW)) return EMPTY();
+        const len = LENGTH * Math.max(Math.sqrt(ratio), SHORTEST);
+        return arrow(v.at, [vec[0] / sx, vec[1] / sy], len, view, sx, sy);
+      }));
+    }
+    return out;
   }
-  const sx = view.x[1] - view.x[0];
-  const sy = view.y[1] - view.y[0];
-  const out = [];
-  for (let k = 0; k < K; k++) {
-    const h = run.history[k];
-    const v = enabled ? vectorsOf(h, states[k]) : null;
-    // A racer that started again (reset, a new start) measures its arrows afresh.
-    if (!peaks[k] || !h || h.t.length < peaks[k].seen) peaks[k] = { seen: 0 };
-    const peak = peaks[k];
-    peak.seen = h ? h.t.length : 0;
-    out.push(KINDS.map((kind) => {
-      const vec = v && v[kind];
-      const norm = vec ? Math.hypot(vec[0], vec[1]) : 0;
-      if (!(norm > 0)) return EMPTY();
-      peak[kind] = Math.max(peak[kind] || 0, norm);
-      const ratio = norm / peak[kind];
-      if (!(ratio > HIDE_BELOW)) return EMPTY();
-      const len = LENGTH * Math.max(Math.sqrt(ratio), SHORTEST);
-      return arrow(v.at, [vec[0] / sx, vec[1] / sy], len, view, sx, sy);
-    }));
-  }
-  return out;
 }
 
 function vectorsOf(h, st) {

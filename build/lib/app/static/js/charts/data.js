@@ -9,102 +9,102 @@ import { PLOT_CONFIG, axis, baseLayout, racerColour } from "./theme.js";
 const WEBGL_ABOVE = 5000; // more points than this are drawn with WebGL
 const BASE = 2; // points, least-squares line
 
-let gd = null;
-let xr = [0, 1]; // x range the lines span
-let yr = null; // y range shown: the data's, fixed, so a diverging line leaves the plot instead of squashing it
-let racers = 0;
-let lastParams = [];
-
 /** Create the plot in `el`. */
-export function init(el) {
-  gd = el;
+export function createData(el) {
+  let xr = [0, 1]; // x range the lines span
+  let yr = null; // y range shown: the data's, fixed, so a diverging line leaves the plot instead of squashing it
+  let racers = 0;
+  let lastParams = [];
+  const gd = el;
   Plotly.newPlot(gd, [], layout(0), PLOT_CONFIG);
-}
 
-function layout(uirevision) {
-  return baseLayout({
-    uirevision,
-    margin: { l: 44, r: 10, t: 22, b: 36 },
-    xaxis: axis("x", { range: [...xr] }),
-    yaxis: axis("y", yr ? { range: [...yr] } : {}),
-    showlegend: true,
-    legend: {
-      orientation: "h", x: 0, y: 1.01, xanchor: "left", yanchor: "bottom", bgcolor: "rgba(255,255,255,0)",
-      font: { size: 10 }, itemwidth: 30,
-    },
-  });
-}
-
-const line = (p) => ({ x: [xr[0], xr[1]], y: [p[0] + p[1] * xr[0], p[0] + p[1] * xr[1]] });
-
-/** Redraw from the run's data and state. */
-export function reset(run) {
-  if (!gd) return;
-  const d = run.data || { x: [], y: [] };
-  if (d.x.length) {
-    const span = (arr, frac) => {
-      let lo = Infinity;
-      let hi = -Infinity;
-      for (const v of arr) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
-      const pad = (hi - lo) * frac || 0.5;
-      return [lo - pad, hi + pad];
-    };
-    xr = span(d.x, 0.04);
-    yr = span(d.y, 0.12);
-  } else {
-    yr = null;
-  }
-  const states = racerStates();
-  racers = Math.max(states.length, 1);
-  lastParams = [];
-  const data = [
-    {
-      type: d.x.length > WEBGL_ABOVE ? "scattergl" : "scatter", mode: "markers", x: d.x, y: d.y,
-      name: `data (N = ${d.x.length})`,
-      marker: { size: d.x.length > 1000 ? 3 : 6, color: "rgba(52,58,64,0.55)", line: { width: 0 } },
-      hovertemplate: "x = %{x:.4g}<br>y = %{y:.4g}<extra></extra>",
-    },
-  ];
-  const m = run.state?.minimum;
-  data.push({
-    type: "scatter", mode: "lines", ...(m ? line(m) : { x: [], y: [] }), name: "θ* (least squares)",
-    line: { color: "#b08900", width: 1.5, dash: "dash" }, hoverinfo: "skip",
-  });
-  for (let k = 0; k < racers; k++) {
-    const p = states[k]?.params;
-    lastParams[k] = p;
-    const label = racers > 1 ? (states[k]?.optimizer?.label || `racer ${k + 1}`) : "h(x; θₜ)";
-    data.push({
-      type: "scatter", mode: "lines", ...(p ? line(p) : { x: [], y: [] }), name: label,
-      line: { color: racerColour(k), width: 2.5 }, hoverinfo: "skip",
+  function layout(uirevision) {
+    return baseLayout({
+      uirevision,
+      margin: { l: 44, r: 10, t: 22, b: 36 },
+      xaxis: axis("x", { range: [...xr] }),
+      yaxis: axis("y", yr ? { range: [...yr] } : {}),
+      showlegend: true,
+      legend: {
+        orientation: "h", x: 0, y: 1.01, xanchor: "left", yanchor: "bottom", bgcolor: "rgba(255,255,255,0)",
+        font: { size: 10 }, itemwidth: 30,
+      },
     });
   }
-  Plotly.react(gd, data, layout(run.generation), PLOT_CONFIG);
-}
 
-/** Move each racer's line to its newest θ. */
-export function update(batch, run) {
-  if (!gd || !gd.data || gd.data.length < BASE) return;
-  const xs = [];
-  const ys = [];
-  const idx = [];
-  for (let k = 0; k < batch.length; k++) {
-    const h = batch[k];
-    if (!h || !h.t.length) continue;
-    const n = h.t.length - 1;
-    const p = [h.p1[n], h.p2[n]];
-    if (p[0] === null) continue;
-    if (k >= racers) {
-      reset(run);
-      return;
+  const line = (p) => ({ x: [xr[0], xr[1]], y: [p[0] + p[1] * xr[0], p[0] + p[1] * xr[1]] });
+
+  /** Redraw from the run's data and state. */
+  function reset(run) {
+    if (!gd) return;
+    const d = run.data || { x: [], y: [] };
+    if (d.x.length) {
+      const span = (arr, frac) => {
+        let lo = Infinity;
+        let hi = -Infinity;
+        for (const v of arr) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
+        const pad = (hi - lo) * frac || 0.5;
+        return [lo - pad, hi + pad];
+      };
+      xr = span(d.x, 0.04);
+      yr = span(d.y, 0.12);
+    } else {
+      yr = null;
     }
-    const old = lastParams[k];
-    if (old && old[0] === p[0] && old[1] === p[1]) continue;
-    lastParams[k] = p;
-    const l = line(p);
-    xs.push(l.x);
-    ys.push(l.y);
-    idx.push(BASE + k);
+    const states = racerStates();
+    racers = Math.max(states.length, 1);
+    lastParams = [];
+    const data = [
+      {
+        type: d.x.length > WEBGL_ABOVE ? "scattergl" : "scatter", mode: "markers", x: d.x, y: d.y,
+        name: `data (N = ${d.x.length})`,
+        marker: { size: d.x.length > 1000 ? 3 : 6, color: "rgba(52,58,64,0.55)", line: { width: 0 } },
+        hovertemplate: "x = %{x:.4g}<br>y = %{y:.4g}<extra></extra>",
+      },
+    ];
+    const m = run.state?.minimum;
+    data.push({
+      type: "scatter", mode: "lines", ...(m ? line(m) : { x: [], y: [] }), name: "θ* (least squares)",
+      line: { color: "#b08900", width: 1.5, dash: "dash" }, hoverinfo: "skip",
+    });
+    for (let k = 0; k < racers; k++) {
+      const p = states[k]?.params;
+      lastParams[k] = p;
+      const label = racers > 1 ? (states[k]?.optimizer?.label || `racer ${k + 1}`) : "h(x; θₜ)";
+      data.push({
+        type: "scatter", mode: "lines", ...(p ? line(p) : { x: [], y: [] }), name: label,
+        line: { color: racerColour(k), width: 2.5 }, hoverinfo: "skip",
+      });
+    }
+    Plotly.react(gd, data, layout(run.generation), PLOT_CONFIG);
   }
-  if (idx.length) Plotly.restyle(gd, { x: xs, y: ys }, idx);
+
+  /** Move each racer's line to its newest θ. */
+  function update(batch, run) {
+    if (!gd || !gd.data || gd.data.length < BASE) return;
+    const xs = [];
+    const ys = [];
+    const idx = [];
+    for (let k = 0; k < batch.length; k++) {
+      const h = batch[k];
+      if (!h || !h.t.length) continue;
+      const n = h.t.length - 1;
+      const p = [h.p1[n], h.p2[n]];
+      if (p[0] === null) continue;
+      if (k >= racers) {
+        reset(run);
+        return;
+      }
+      const old = lastParams[k];
+      if (old && old[0] === p[0] && old[1] === p[1]) continue;
+      lastParams[k] = p;
+      const l = line(p);
+      xs.push(l.x);
+      ys.push(l.y);
+      idx.push(BASE + k);
+    }
+    if (idx.length) Plotly.restyle(gd, { x: xs, y: ys }, idx);
+  }
+
+  return { reset, update };
 }

@@ -12,19 +12,12 @@ const TRAIN = "#1b2a41";
 const TEST = "#e8590c";
 // Trace order: train loss, test loss, train accuracy, test accuracy.
 
-let gd = null;
-let log = true;
-let classify = true;
-let points = 0;
-let range = [Infinity, -Infinity]; // of the losses drawn (for the log axis's ticks)
-let tickMode = "";
-
 // A log axis spanning a decade or two gets 1, 2, 5 × 10ᵏ labels (Plotly would label every digit).
 const TICKS_125 = [];
 for (let e = -12; e <= 12; e++) for (const m of [1, 2, 5]) TICKS_125.push(Number((m * 10 ** e).toPrecision(1)));
 const tickText = (v) => (v >= 1e-3 && v < 1e5 ? String(v) : v.toExponential(0).replace("e-", "e−").replace("e+", "e"));
 
-function lossTicks() {
+function lossTicks(log, range) {
   if (!log) return { mode: "linear", axis: { type: "linear", tickmode: "auto", tickvals: null, ticktext: null } };
   const inside = TICKS_125.filter((v) => v >= range[0] && v <= range[1]).length;
   if (inside >= 2 && Math.log10(range[1] / range[0]) < 2.5) {
@@ -38,7 +31,11 @@ function lossTicks() {
     exponentformat: "power" } };
 }
 
-function track(values) {
+const accuracy = (part) => ({
+  yaxis: "y2", showlegend: false, hovertemplate: `t = %{x}<br>${part} accuracy = %{y:.1%}<extra></extra>`,
+});
+
+function track(range, values) {
   for (const v of values) {
     if (v > 0 && Number.isFinite(v)) {
       if (v < range[0]) range[0] = v;
@@ -47,99 +44,100 @@ function track(values) {
   }
 }
 
-/** Create the plot in `el`. */
-export function init(el, { logLoss = true } = {}) {
-  gd = el;
-  log = logLoss;
+/** The train / test chart in `el` (log loss or not): {reset, update, setLog, probes}. */
+export function createMetrics(el, { logLoss = true } = {}) {
+  const gd = el;
+  let log = logLoss;
+  let classify = true;
+  let points = 0;
+  const range = [Infinity, -Infinity]; // of the losses drawn (for the log axis's ticks)
+  let tickMode = "";
   Plotly.newPlot(gd, [], layout(0), PLOT_CONFIG);
-}
 
-function layout(uirevision) {
-  const ticks = lossTicks();
-  tickMode = ticks.mode;
-  // Fixed margins: with automargin every new tick label would cost Plotly extra redraws.
-  const lossAxis = axis("loss", { ...ticks.axis, automargin: false });
-  const lay = baseLayout({
-    uirevision,
-    margin: { l: 58, r: 12, t: 24, b: 38 },
-    xaxis: axis("t (iteration)", { rangemode: "tozero", anchor: classify ? "y2" : "y", automargin: false }),
-    yaxis: { ...lossAxis, domain: classify ? [0.47, 1] : [0, 1] },
-    showlegend: true,
-    legend: { orientation: "h", x: 0, y: 1.0, xanchor: "left", yanchor: "bottom", font: { size: 10 },
-      bgcolor: "rgba(255,255,255,0)" },
-  });
-  if (classify) {
-    lay.yaxis2 = axis("accuracy", { domain: [0, 0.4], range: [0, 1.04], tickformat: ".0%", dtick: 0.25,
-      automargin: false });
-  }
-  return lay;
-}
-
-const accuracy = (part) => ({
-  yaxis: "y2", showlegend: false, hovertemplate: `t = %{x}<br>${part} accuracy = %{y:.1%}<extra></extra>`,
-});
-
-/** Redraw from the samples of the train/test figures. */
-export function reset(samples, task, uirevision) {
-  if (!gd) return;
-  classify = task !== "regression";
-  const line = (x, y, name, colour, extra = {}) => ({
-    type: "scatter", mode: "lines", x, y, name, line: { color: colour, width: 1.6, ...(extra.line || {}) },
-    hovertemplate: `t = %{x}<br>${name} = %{y:.4g}<extra></extra>`, ...extra.rest,
-  });
-  const data = [
-    line(samples.t.slice(), samples.train_loss.slice(), "train loss", TRAIN),
-    line(samples.t.slice(), samples.test_loss.slice(), "test loss", TEST),
-  ];
-  if (classify) {
-    data.push(
-      line(samples.t.slice(), samples.train_accuracy.slice(), "train accuracy", TRAIN, { rest: accuracy("train") }),
-      line(samples.t.slice(), samples.test_accuracy.slice(), "test accuracy", TEST, { rest: accuracy("test") }),
-    );
-  }
-  points = samples.t.length;
-  range = [Infinity, -Infinity];
-  track(samples.train_loss);
-  track(samples.test_loss);
-  Plotly.react(gd, data, layout(uirevision), PLOT_CONFIG);
-}
-
-/** Append new samples. */
-export function update(samples) {
-  if (!gd || !gd.data || !gd.data.length) return;
-  const xs = [];
-  const ys = [];
-  const idx = [];
-  if (samples && samples.t.length) {
-    const keys = ["train_loss", "test_loss", ...(classify ? ["train_accuracy", "test_accuracy"] : [])];
-    keys.forEach((k, i) => {
-      xs.push(samples.t);
-      ys.push(samples[k]);
-      idx.push(i);
+  function layout(uirevision) {
+    const ticks = lossTicks(log, range);
+    tickMode = ticks.mode;
+    // Fixed margins: with automargin every new tick label would cost Plotly extra redraws.
+    const lossAxis = axis("loss", { ...ticks.axis, automargin: false });
+    const lay = baseLayout({
+      uirevision,
+      margin: { l: 58, r: 12, t: 24, b: 38 },
+      xaxis: axis("t (iteration)", { rangemode: "tozero", anchor: classify ? "y2" : "y", automargin: false }),
+      yaxis: { ...lossAxis, domain: classify ? [0.47, 1] : [0, 1] },
+      showlegend: true,
+      legend: { orientation: "h", x: 0, y: 1.0, xanchor: "left", yanchor: "bottom", font: { size: 10 },
+        bgcolor: "rgba(255,255,255,0)" },
     });
-    points += samples.t.length;
-    track(samples.train_loss);
-    track(samples.test_loss);
+    if (classify) {
+      lay.yaxis2 = axis("accuracy", { domain: [0, 0.4], range: [0, 1.04], tickformat: ".0%", dtick: 0.25,
+        automargin: false });
+    }
+    return lay;
   }
-  extend(gd, { x: xs, y: ys }, idx, MAX_POINTS);
-  retick();
-}
 
-/** Switch the loss axis between log and linear. */
-export function setLog(on) {
-  log = on;
-  tickMode = "";
-  retick();
-}
 
-function retick() {
-  const ticks = lossTicks();
-  if (!gd || !gd.layout || ticks.mode === tickMode) return;
-  tickMode = ticks.mode;
-  const update = { "yaxis.autorange": true };
-  for (const [k, v] of Object.entries(ticks.axis)) update[`yaxis.${k}`] = v;
-  Plotly.relayout(gd, update);
-}
+  /** Redraw from the samples of the train/test figures. */
+  function reset(samples, task, uirevision) {
+    classify = task !== "regression";
+    const line = (x, y, name, colour, extra = {}) => ({
+      type: "scatter", mode: "lines", x, y, name, line: { color: colour, width: 1.6, ...(extra.line || {}) },
+      hovertemplate: `t = %{x}<br>${name} = %{y:.4g}<extra></extra>`, ...extra.rest,
+    });
+    const data = [
+      line(samples.t.slice(), samples.train_loss.slice(), "train loss", TRAIN),
+      line(samples.t.slice(), samples.test_loss.slice(), "test loss", TEST),
+    ];
+    if (classify) {
+      data.push(
+        line(samples.t.slice(), samples.train_accuracy.slice(), "train accuracy", TRAIN, { rest: accuracy("train") }),
+        line(samples.t.slice(), samples.test_accuracy.slice(), "test accuracy", TEST, { rest: accuracy("test") }),
+      );
+    }
+    points = samples.t.length;
+    range[0] = Infinity;
+    range[1] = -Infinity;
+    track(range, samples.train_loss);
+    track(range, samples.test_loss);
+    Plotly.react(gd, data, layout(uirevision), PLOT_CONFIG);
+  }
 
-/** Samples drawn (test hook). */
-export const sampleCount = () => points;
+  /** Append new samples. */
+  function update(samples) {
+    if (!gd.data || !gd.data.length) return;
+    const xs = [];
+    const ys = [];
+    const idx = [];
+    if (samples && samples.t.length) {
+      const keys = ["train_loss", "test_loss", ...(classify ? ["train_accuracy", "test_accuracy"] : [])];
+      keys.forEach((k, i) => {
+        xs.push(samples.t);
+        ys.push(samples[k]);
+        idx.push(i);
+      });
+      points += samples.t.length;
+      track(range, samples.train_loss);
+      track(range, samples.test_loss);
+    }
+    extend(gd, { x: xs, y: ys }, idx, MAX_POINTS);
+    retick();
+  }
+
+  /** Switch the loss axis between log and linear. */
+  function setLog(on) {
+    log = on;
+    tickMode = "";
+    retick();
+  }
+
+  function retick() {
+    const ticks = lossTicks(log, range);
+    if (!gd.layout || ticks.mode === tickMode) return;
+    tickMode = ticks.mode;
+    const update = { "yaxis.autorange": true };
+    for (const [k, v] of Object.entries(ticks.axis)) update[`yaxis.${k}`] = v;
+    Plotly.relayout(gd, update);
+  }
+
+  /** Samples drawn (test hook). */
+  return { reset, update, setLog, probes: { sampleCount: () => points } };
+}

@@ -5,7 +5,6 @@
 
 import * as S from "../state.js";
 import * as socket from "../socket.js";
-import * as diagram from "../charts/network_diagram.js";
 import { fmt } from "../format.js";
 import { esc, formula, isNetwork, refetcher, symbol } from "./common.js";
 
@@ -28,12 +27,14 @@ let unfolded = new Set(); // cells (stage index + side) shown in full
 let lastT = null;
 let error = "";
 let fetches = 0;
+let diagram = () => null; // the network diagram, from the hooks
 
 const load = refetcher(fetchTable, { minMs: 250 });
 
 /** Build the view in `el`. */
-export function mount(el) {
+export function mount(el, hooks) {
   root = el;
+  diagram = hooks.diagram;
   el.innerHTML = `
     <div class="lec-toolbar">
       <span class="lec-field">training example
@@ -88,7 +89,7 @@ export function open() {
 
 export function close() {
   load.cancel();
-  diagram.highlight(null);
+  diagram()?.highlight(null);
 }
 
 /** A new run: the old table is gone. */
@@ -114,7 +115,7 @@ async function fetchTable() {
   }
   lastT = state.t;
   try {
-    const out = await socket.fetchBackprop(runId, { example, racer: 0, fd: useFd });
+    const out = await socket.getBackprop(runId, { example, racer: 0, fd: useFd });
     if (S.run.id !== runId) return;
     data = out;
     error = "";
@@ -233,7 +234,7 @@ function hoverRow(el) {
   hovered = key;
   for (const r of body.querySelectorAll(".bp-row.on")) r.classList.remove("on");
   if (key) for (const r of body.querySelectorAll(`.bp-row[data-id="${CSS.escape(key)}"]`)) r.classList.add("on");
-  diagram.highlight(key ? JSON.parse(key) : null);
+  diagram()?.highlight(key ? JSON.parse(key) : null);
 }
 
 /** Read-only numbers for the browser tests. */
@@ -243,5 +244,5 @@ export const probes = {
   fetches: () => fetches,
   t: () => lastT,
   maxRelError: () => data?.fd?.max_rel_error ?? null,
-  highlighted: () => diagram.highlighted(),
+  highlighted: () => diagram()?.highlighted() ?? null,
 };

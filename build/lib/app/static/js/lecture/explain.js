@@ -54,7 +54,7 @@ export function mount(el, h) {
 
 /** The mode starts: the run pauses, and its next update is shown. */
 export function open() {
-  if (S.run.wantPlaying) hooks.pause?.();
+  if (S.playing()) hooks.pause?.();
   lastKey = "";
   load.poke(true);
 }
@@ -73,7 +73,7 @@ export function onRun() {
 
 /** Play while the mode is on becomes step by step; any new t or status brings the next explanation. */
 export function onState(state, prev) {
-  if (state.status === "running" && S.run.wantPlaying) {
+  if (state.status === "running" && S.playing()) {
     hooks.pause?.();
     setAuto(true);
     return;
@@ -121,7 +121,7 @@ async function fetchExplain() {
   if (racer >= racers) racer = 0;
   lastKey = `${tOf(S.run.state)}|${S.run.state.status}|${racers}`;
   try {
-    const out = await socket.fetchExplain(runId, { racer });
+    const out = await socket.getExplain(runId, { racer });
     if (S.run.id !== runId) return;
     // The step just taken against its prediction: the run's θ now is the θₜ₊₁ shown before.
     if (data && data.racer === out.racer && out.t === data.t + 1 && data.theta_next && out.theta) {

@@ -12,7 +12,6 @@
 // or the parameter plot), "full" views take the whole chart area. The open view is in the link (`lv`).
 
 import * as S from "../state.js";
-import * as render from "../render.js";
 import * as backprop from "./backprop.js";
 import * as lossCompare from "./loss_compare.js";
 import * as guessVsGd from "./guess_vs_gd.js";
@@ -40,7 +39,7 @@ export function readLink(registry) {
 
 /**
  * Build the area, the lesson bar and the topbar buttons; open the view the link names.
- * hooks: step(n), pause(), startRace(racers).
+ * hooks: step(n), pause(), startRace(racers), diagram() (the network diagram), rest3d(on) (the 3-D view rests).
  */
 export function init(h) {
   hooks = h;
@@ -97,7 +96,7 @@ export function open(id) {
   area.hidden = false;
   for (const v of area.querySelectorAll(".lecture-view")) v.hidden = v.dataset.viewId !== id;
   for (const b of area.querySelectorAll(".lecture-tab")) b.setAttribute("aria-selected", String(b.dataset.viewId === id));
-  render.rest3d(true); // the 3-D surface is under the lecture: no WebGL redraws until the area closes
+  hooks.rest3d?.(true); // the 3-D surface is under the lecture: no WebGL redraws until the area closes
   layout.dataset.lecture = id;
   layout.dataset.lectureMode = view.mode;
   document.getElementById("lecture-toggle")?.classList.add("on");
@@ -114,7 +113,7 @@ export function close() {
   area.hidden = true;
   delete layout.dataset.lecture;
   delete layout.dataset.lectureMode;
-  render.rest3d(false);
+  hooks.rest3d?.(false);
   document.getElementById("lecture-toggle")?.classList.remove("on");
   S.touchUrl();
   relayout();

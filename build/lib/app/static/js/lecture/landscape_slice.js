@@ -119,8 +119,8 @@ async function fetchBoth() {
   lastT = S.run.state.t;
   try {
     const [s, l] = await Promise.all([
-      socket.fetchSlice(runId, { directions, n: 51, seed, racer: 0 }),
-      socket.fetchLine(runId, { n: 101, racer: 0 }),
+      socket.getSlice(runId, { directions, n: 51, seed, racer: 0 }),
+      socket.getLine(runId, { n: 101, racer: 0 }),
     ]);
     if (S.run.id !== runId) return;
     slice = s;

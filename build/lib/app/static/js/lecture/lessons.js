@@ -35,6 +35,9 @@ export function readLink(reg) {
   if (lesson && bare) {
     const speed = S.config.speed; // read from the link (or the default)
     Object.assign(S.config, configOf(lesson), { speed });
+  } else if (lesson) {
+    // Settings besides the lesson: the lesson's set-up with those changed (a link the page wrote has them all).
+    Object.assign(S.config, S.fromQuery(overlay(queryOf(configOf(lesson)), q)));
   }
   S.addQueryExtra((out) => {
     if (!current) return;
@@ -42,6 +45,21 @@ export function readLink(reg) {
     if (caption !== null && caption !== current.caption) out.set("lc", caption);
   });
   return { view: q.get("lv") || (lesson && bare ? lectureViewOf(lesson) : null), hints: lesson?.view || {}, fresh: lesson && bare };
+}
+
+const racerKey = (k) => ["r", "opt", "lr", "batch"].includes(k) || k.startsWith("o.");
+
+/** Query `base` with the parameters of `link` in place of its own (the racers as a whole: any racer setting
+ * in the link replaces the base's racers). */
+function overlay(base, link) {
+  const out = new URLSearchParams(base);
+  if ([...link.keys()].some(racerKey)) for (const k of [...out.keys()]) if (racerKey(k)) out.delete(k);
+  for (const k of new Set(link.keys())) {
+    if (OWN_KEYS.has(k)) continue;
+    out.delete(k);
+    for (const v of link.getAll(k)) out.append(k, v);
+  }
+  return out.toString();
 }
 
 /** The preset's query (with the registry's defaults filled in as the page does), to tell an edited set-up. */

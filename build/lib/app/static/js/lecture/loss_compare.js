@@ -139,7 +139,7 @@ async function reload() {
   const my = ++seq;
   summary("computing both surfaces…");
   try {
-    const out = await socket.fetchLossCompare(runId, { ...params, n: 41 });
+    const out = await socket.getLossCompare(runId, { ...params, n: 41 });
     if (my !== seq) return;
     data = out;
     source = useRun ? "run" : "default";

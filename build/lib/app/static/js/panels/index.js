@@ -1,6 +1,6 @@
 // One settings panel per problem kind (issue 3 adds "network", issue 4 "surface").
 //
-// A panel is {kind, title, label (in the kind switch), mount, sync} and may add: `view` (the chart set it
+// A panel is {kind, title, label (in the kind switch), create(el, hooks) → {sync, showState?}} and may add: `view` (the chart set it
 // shows, render.js; "classic" when absent), `codec` (its set-up in runs and links, state.js) and
 // `racerDefaults` (optimiser settings applied when a person switches to it), `showState(state)` (what the
 // run says about the problem) and `suggestedLrs(config, state)` ({gd, ada}: learning rates that suit it,

@@ -21,19 +21,17 @@ export const DEFAULTS = Object.freeze({
 /** A fresh copy of the defaults. */
 export const defaults = () => structuredClone(DEFAULTS);
 
-let tables = null;
-
-/** registry.networks (embedded in the page): activations, heads, losses, inits, datasets, limits. */
-export function networks() {
-  if (!tables) {
-    try {
-      tables = JSON.parse(document.getElementById("registry").textContent).networks || null;
-    } catch {
-      tables = null;
-    }
-  }
-  return tables || { activations: {}, heads: {}, losses: {}, inits: {}, datasets: {}, limits: {} };
+function readTables() {
+  try {
+    const t = JSON.parse(document.getElementById("registry").textContent).networks;
+    if (t) return Object.freeze(t);
+  } catch { /* no registry: the empty tables below */ }
+  return Object.freeze({ activations: {}, heads: {}, losses: {}, inits: {}, datasets: {}, limits: {} });
 }
+const TABLES = readTables(); // registry.networks, embedded in the page (read once)
+
+/** registry.networks: activations, heads, losses, inits, datasets, limits. */
+export const networks = () => TABLES;
 
 /** The limits: hidden layers, neurons per layer, points. */
 export function limits() {
@@ -43,11 +41,8 @@ export function limits() {
 
 // ----- the data's facts ---------------------------------------------------------------------------
 
-let csvCache = { text: null, facts: null };
-
 /** Facts of an uploaded CSV: x1,x2,label is classification (K = largest label + 1), x,y regression. */
 export function csvFacts(text) {
-  if (csvCache.text === text) return csvCache.facts;
   const lines = text.replace(/^\uFEFF/, "").trim().split(/\r?\n/);
   const header = lines[0].toLowerCase().split(",").map((h) => h.trim());
   let facts;
@@ -73,7 +68,6 @@ export function csvFacts(text) {
   } else {
     facts = null;
   }
-  csvCache = { text, facts };
   return facts;
 }
 

@@ -39,24 +39,18 @@ const LABELS = {
   b: ["b", "valley walls"], A: ["A", "ripple depth"],
 };
 
-let root = null;
-let hooks = {};
-let surfaces = {};
-let current = structuredClone(DEFAULT);
-let factsKey = "";
 
 const esc = (s) => String(s).replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" }[c]));
 
-function registry() {
-  if (!Object.keys(surfaces).length) {
-    try {
-      surfaces = JSON.parse(document.getElementById("registry").textContent).surfaces || {};
-    } catch {
-      surfaces = {};
-    }
+function readSurfaces() {
+  try {
+    return Object.freeze(JSON.parse(document.getElementById("registry").textContent).surfaces || {});
+  } catch {
+    return Object.freeze({});
   }
-  return surfaces;
 }
+const SURFACES = readSurfaces(); // the registry's test surfaces (embedded in the page)
+const registry = () => SURFACES;
 
 function num(text) {
   const v = Number(text);
@@ -93,11 +87,12 @@ export function suggestedLrs(config) {
   return f ? f(s.settings || {}) : { gd: 0.01, ada: 0.05 };
 }
 
-/** Build the panel inside `el`. hooks: onConfig(changes) (a fresh run), onError(msg). */
-export function mount(el, h) {
-  root = el;
-  hooks = h;
-  factsKey = "";
+/** The panel inside `el`, {sync, ...} (see the end); hooks: onConfig(changes) (a fresh run), onError(msg). */
+export function create(el, h) {
+  const root = el;
+  const hooks = h;
+  let current = structuredClone(DEFAULT);
+  let factsKey = "";
   const options = Object.entries(registry())
     .map(([name, s]) => `<option value="${esc(name)}" title="${esc(s.formula)}">${esc(s.title)}</option>`).join("");
   el.innerHTML = `
@@ -112,89 +107,91 @@ export function mount(el, h) {
     hooks.onConfig?.({ surface: { name: ev.target.value, settings: {} }, start: null });
   });
   el.querySelector('[data-surf="settings"]').addEventListener("change", onSetting);
-}
 
-function onSetting(ev) {
-  const input = ev.target;
-  const s = (registry()[current.name]?.settings || []).find((x) => x.name === input.dataset.setting);
-  if (!s) return;
-  const v = parseNumber(input.value);
-  // A log setting (b, κ) is a scale: its low end is open.
-  const low = s.low === null ? -Infinity : s.low;
-  const bad = v === null || Number.isNaN(v) || v < low || (s.log && v <= low) || (s.high !== null && v > s.high)
-    || (s.type === "int" && !Number.isInteger(v));
-  if (bad) {
-    input.classList.add("invalid");
-    const range = s.high !== null ? ` from ${fmt(s.low)} to ${fmt(s.high)}` : "";
-    hooks.onError?.(`${s.doc.split(":")[0]}: a number${range}`);
-    return;
-  }
-  input.classList.remove("invalid");
-  hooks.onConfig?.({ surface: { name: current.name, settings: { ...current.settings, [s.name]: v } } });
-}
 
-/** Show the config's surface, its formula and settings (rebuilt when the surface changes). */
-export function sync(config) {
-  if (!root) return;
-  const s = config.surface || DEFAULT;
-  const reg = registry()[s.name] || { title: s.name, formula: "", settings: [] };
-  const rebuild = s.name !== current.name;
-  current = structuredClone(s);
-  root.querySelector('[data-surf="name"]').value = s.name;
-  root.querySelector('[data-surf="formula"]').textContent = reg.formula;
-  const box = root.querySelector('[data-surf="settings"]');
-  if (rebuild || box.children.length !== reg.settings.length) {
-    box.innerHTML = reg.settings.map((f) => `
-      <label class="field" title="${esc(f.doc)}">
-        <span class="field-label"><span>${esc((LABELS[f.name] || [f.name])[0])}</span>
-          <span class="hint-inline">${esc((LABELS[f.name] || [f.name, ""])[1])}</span></span>
-        <input type="text" inputmode="decimal" class="num" data-setting="${esc(f.name)}" spellcheck="false"
-               data-testid="surface-${esc(f.name)}">
-      </label>`).join("");
-  }
-  for (const input of box.querySelectorAll("[data-setting]")) {
-    const f = reg.settings.find((x) => x.name === input.dataset.setting);
-    const v = s.settings[f.name] ?? f.default;
-    if (document.activeElement !== input) input.value = String(v);
-    input.classList.remove("invalid");
-  }
-  if (factsKey === "" || !factsKey.startsWith(`${s.name}|`)) showFacts(null, s, reg);
-}
-
-const point = (p) => `(${fmt(p[0], 4)}, ${fmt(p[1], 4)})`;
-
-/** Show what the run's state knows about the surface: minima, J*, eigenvalues and step sizes. */
-export function showState(state) {
-  const p = state?.problem;
-  if (!root || !p || p.kind !== "surface") return;
-  showFacts(p, current, registry()[p.name] || {});
-}
-
-function showFacts(p, s, reg) {
-  const key = `${s.name}|${p ? JSON.stringify([p.settings, p.eigenvalues, p.minima]) : "registry"}`;
-  if (key === factsKey) return;
-  factsKey = key;
-  const rows = []; // [label, value, a note in words]
-  const minima = p ? p.minima : null;
-  if (minima) {
-    rows.push([minima.length === 1 ? "minimum" : `minima (${minima.length})`,
-      minima.length ? minima.map(point).join(" ") : "none (J is unbounded below)"]);
-    if (p.minimum_loss !== null && p.minimum_loss !== undefined) rows.push(["J*", fmt(p.minimum_loss, 4)]);
-  }
-  if (reg.start) rows.push(["start", point(reg.start)]);
-  if (reg.box) {
-    const [[x0, y0], [x1, y1]] = reg.box;
-    rows.push(["view", `[${fmt(x0)}, ${fmt(x1)}] × [${fmt(y0)}, ${fmt(y1)}]`]);
-  }
-  if (p && p.eigenvalues) {
-    rows.push(["λ(H)", p.eigenvalues.map((v) => fmt(v, 4)).join(", "), "the Hessian's eigenvalues"]);
-    if (p.max_stable_lr) rows.push(["2/λmax", fmt(p.max_stable_lr, 4), "GD is stable below"]);
-    if (p.best_lr) rows.push(["2/(λmin+λmax)", fmt(p.best_lr, 4), "the best fixed step"]);
-    if (p.best_rate !== undefined) {
-      rows.push(["its rate", fmt(p.best_rate, 4), `(κ−1)/(κ+1) per step, κ = ${fmt(p.condition_number, 4)}`]);
+  function onSetting(ev) {
+    const input = ev.target;
+    const s = (registry()[current.name]?.settings || []).find((x) => x.name === input.dataset.setting);
+    if (!s) return;
+    const v = parseNumber(input.value);
+    // A log setting (b, κ) is a scale: its low end is open.
+    const low = s.low === null ? -Infinity : s.low;
+    const bad = v === null || Number.isNaN(v) || v < low || (s.log && v <= low) || (s.high !== null && v > s.high)
+      || (s.type === "int" && !Number.isInteger(v));
+    if (bad) {
+      input.classList.add("invalid");
+      const range = s.high !== null ? ` from ${fmt(s.low)} to ${fmt(s.high)}` : "";
+      hooks.onError?.(`${s.doc.split(":")[0]}: a number${range}`);
+      return;
     }
+    input.classList.remove("invalid");
+    hooks.onConfig?.({ surface: { name: current.name, settings: { ...current.settings, [s.name]: v } } });
   }
-  const muted = (note) => (note ? ` <span class="muted">${esc(note)}</span>` : "");
-  root.querySelector('[data-surf="facts"]').innerHTML = rows
-    .map(([k, v, note]) => `<dt>${esc(k)}</dt><dd>${esc(v)}${muted(note)}</dd>`).join("");
+
+  /** Show the config's surface, its formula and settings (rebuilt when the surface changes). */
+  function sync(config) {
+    const s = config.surface || DEFAULT;
+    const reg = registry()[s.name] || { title: s.name, formula: "", settings: [] };
+    const rebuild = s.name !== current.name;
+    current = structuredClone(s);
+    root.querySelector('[data-surf="name"]').value = s.name;
+    root.querySelector('[data-surf="formula"]').textContent = reg.formula;
+    const box = root.querySelector('[data-surf="settings"]');
+    if (rebuild || box.children.length !== reg.settings.length) {
+      box.innerHTML = reg.settings.map((f) => `
+        <label class="field" title="${esc(f.doc)}">
+          <span class="field-label"><span>${esc((LABELS[f.name] || [f.name])[0])}</span>
+            <span class="hint-inline">${esc((LABELS[f.name] || [f.name, ""])[1])}</span></span>
+          <input type="text" inputmode="decimal" class="num" data-setting="${esc(f.name)}" spellcheck="false"
+                 data-testid="surface-${esc(f.name)}">
+        </label>`).join("");
+    }
+    for (const input of box.querySelectorAll("[data-setting]")) {
+      const f = reg.settings.find((x) => x.name === input.dataset.setting);
+      const v = s.settings[f.name] ?? f.default;
+      if (document.activeElement !== input) input.value = String(v);
+      input.classList.remove("invalid");
+    }
+    if (factsKey === "" || !factsKey.startsWith(`${s.name}|`)) showFacts(null, s, reg);
+  }
+
+  const point = (p) => `(${fmt(p[0], 4)}, ${fmt(p[1], 4)})`;
+
+  /** Show what the run's state knows about the surface: minima, J*, eigenvalues and step sizes. */
+  function showState(state) {
+    const p = state?.problem;
+    if (!root || !p || p.kind !== "surface") return;
+    showFacts(p, current, registry()[p.name] || {});
+  }
+
+  function showFacts(p, s, reg) {
+    const key = `${s.name}|${p ? JSON.stringify([p.settings, p.eigenvalues, p.minima]) : "registry"}`;
+    if (key === factsKey) return;
+    factsKey = key;
+    const rows = []; // [label, value, a note in words]
+    const minima = p ? p.minima : null;
+    if (minima) {
+      rows.push([minima.length === 1 ? "minimum" : `minima (${minima.length})`,
+        minima.length ? minima.map(point).join(" ") : "none (J is unbounded below)"]);
+      if (p.minimum_loss !== null && p.minimum_loss !== undefined) rows.push(["J*", fmt(p.minimum_loss, 4)]);
+    }
+    if (reg.start) rows.push(["start", point(reg.start)]);
+    if (reg.box) {
+      const [[x0, y0], [x1, y1]] = reg.box;
+      rows.push(["view", `[${fmt(x0)}, ${fmt(x1)}] × [${fmt(y0)}, ${fmt(y1)}]`]);
+    }
+    if (p && p.eigenvalues) {
+      rows.push(["λ(H)", p.eigenvalues.map((v) => fmt(v, 4)).join(", "), "the Hessian's eigenvalues"]);
+      if (p.max_stable_lr) rows.push(["2/λmax", fmt(p.max_stable_lr, 4), "GD is stable below"]);
+      if (p.best_lr) rows.push(["2/(λmin+λmax)", fmt(p.best_lr, 4), "the best fixed step"]);
+      if (p.best_rate !== undefined) {
+        rows.push(["its rate", fmt(p.best_rate, 4), `(κ−1)/(κ+1) per step, κ = ${fmt(p.condition_number, 4)}`]);
+      }
+    }
+    const muted = (note) => (note ? ` <span class="muted">${esc(note)}</span>` : "");
+    root.querySelector('[data-surf="facts"]').innerHTML = rows
+      .map(([k, v, note]) => `<dt>${esc(k)}</dt><dd>${esc(v)}${muted(note)}</dd>`).join("");
+  }
+
+  return { sync, showState };
 }
