@@ -3,31 +3,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
+from playwright.sync_api import expect
 
-from tests.browser.conftest import CHROMIUM_ARGS, PROBES, VIEWPORT, chromium_path
-from tests.deploy.conftest import Stack
+from tests.deploy.stack import Stack
 
 READY = "() => window.__descent && window.__descent.runId && window.__descent.socketOpen()"
 
 
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Any]:
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-def test_the_page_says_its_process_died_and_starts_the_run_again_elsewhere(stack: Stack, chromium: Any) -> None:
-    from playwright.sync_api import expect
-
-    page = chromium.new_page(viewport=VIEWPORT)
-    page.add_init_script(PROBES)  # window.__descent, the page's test probes (static/js/probes.js)
+def test_the_page_says_its_process_died_and_starts_the_run_again_elsewhere(stack: Stack, context: Any) -> None:
+    page = context.new_page()
     page.set_default_timeout(30_000)
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))

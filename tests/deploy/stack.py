@@ -1,5 +1,6 @@
-"""The deployment on loopback, once for the session: a real PostgreSQL, two app processes (w1, w2) and nginx in
-front of them, with the front-line limits set short so that their tests take seconds."""
+"""The deployment on loopback, once for the session (the `stack` fixture of tests/conftest.py, for the deploy
+and the browser tests): two app processes (w1, w2) sharing a real PostgreSQL and nginx in front of them, with
+the front-line limits set short so that their tests take seconds."""
 
 from __future__ import annotations
 
@@ -19,10 +20,16 @@ import pytest
 
 from deploy import nginx_conf
 from deploy.processes import nginx_binary, start_app, start_nginx, stop, wait_ready, worker_user
-from tests.conftest import no_server
 
 FRONT = nginx_conf.Front(header_timeout="2s", body_timeout="500ms", ws_idle="3s", read_timeout="60s",
                          conn_per_address=12, fail_timeout="2s", nginx_workers="1")
+
+
+def no_server(why: str) -> None:
+    """Skip (a machine without nginx or PostgreSQL), or fail under CI (which must run every test)."""
+    if os.environ.get("CI"):
+        pytest.fail(f"{why} (CI runs these tests: `make test` installs the nginx and postgresql packages)")
+    pytest.skip(why)
 
 
 def free_port() -> int:
@@ -70,8 +77,8 @@ class Stack:
         return httpx.Client(base_url=self.url, timeout=30)
 
 
-@pytest.fixture(scope="session")
-def stack(postgres_url: str) -> Iterator[Stack]:
+def running_stack(postgres_url: str) -> Iterator[Stack]:
+    """Start the stack, yield it, stop it."""
     if nginx_binary() is None:
         no_server("nginx is not installed (apt-get install nginx)")
     run_dir = Path(tempfile.mkdtemp(prefix="descent-nginx-"))
