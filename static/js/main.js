@@ -55,7 +55,10 @@ function sanitized(config, registry) {
 function keyHandler(intents) {
   return (ev) => {
     const tag = ev.target.tagName;
-    if (["INPUT", "SELECT", "TEXTAREA", "BUTTON"].includes(tag) || ev.ctrlKey || ev.metaKey || ev.altKey) return;
+    if (ev.ctrlKey || ev.metaKey || ev.altKey) return;
+    // A slider keeps the focus after a drag: Space still plays there (its arrows still move it).
+    const slider = tag === "INPUT" && ev.target.type === "range";
+    if (slider ? ev.key !== " " : ["INPUT", "SELECT", "TEXTAREA", "BUTTON"].includes(tag)) return;
     if (ev.key === " ") {
       ev.preventDefault();
       intents.togglePlay();
