@@ -23,7 +23,7 @@ import { PANELS } from "./panels/index.js";
 import { createReplay } from "./replay.js";
 import { createSaved } from "./saved.js";
 import * as exporter from "./export.js";
-import * as lecture from "./lecture/index.js";
+import { createLecture } from "./lecture/index.js";
 
 function readJson(id) {
   try {
@@ -115,7 +115,8 @@ function boot() {
   };
   const replay = createReplay({ adoptConfig, adoptRun: app.session.adoptRun, startRun: app.session.startRun });
   S.readUrl(); // after replay.init, which reads ?replay=… before the URL is rewritten
-  lecture.readLink(registry); // a lesson link: its preset becomes the config
+  app.lecture = createLecture();
+  app.lecture.readLink(registry); // a lesson link: its preset becomes the config
   S.setConfig(sanitized(S.config, registry));
   S.writeUrlNow();
   app.controls = createControls(registry, app.intents, limits);
@@ -126,7 +127,7 @@ function boot() {
   app.race.sync(S.config);
   S.on("config", () => app.race.sync(S.config));
   document.addEventListener("keydown", keyHandler(app.intents));
-  lecture.init({
+  app.lecture.init({
     step: (n) => app.intents.step(n),
     pause: () => app.session.pause(),
     startRace: made.startRace, // random guessing vs descent, on the data on screen

@@ -2,7 +2,6 @@
 // loadProbes): the page itself never imports this module.
 
 import * as S from "./state.js";
-import * as lecture from "./lecture/index.js";
 
 /** Define window.__descent from the page's parts (main.js's app: render, session, ...). */
 export function install(app) {
@@ -59,7 +58,7 @@ export function install(app) {
     // Share, save, export (test_share.py): racer k's history columns.
     lossesOf: (k = 0) => [...(S.run.history[k]?.loss ?? [])],
     stepsTOf: (k = 0) => [...(S.run.history[k]?.t ?? [])],
-    lecture: lecture.probes, // the lecture's views and lessons (test_lecture.py, test_lessons.py)
+    lecture: app.lecture.probes, // the lecture's views and lessons (test_lecture.py, test_lessons.py)
   };
   Object.defineProperty(window, "__descent", { value: Object.freeze(hooks), writable: false });
 }
