@@ -12,7 +12,7 @@ export function install(app) {
     get status() { return S.run.state?.status ?? null; },
     get message() { return S.run.state?.message ?? null; },
     get t() { return S.run.state?.t ?? 0; },
-    get lr() { return S.run.state?.lr ?? null; },
+    get lr() { return S.run.state?.racers?.[0]?.lr ?? null; },
     get configLr() { return S.config.racers[0]?.lr ?? null; },
     get steps() { return S.run.history[0]?.t.length ?? 0; },
     get lastStepLr() {
@@ -42,8 +42,8 @@ export function install(app) {
     net: new Proxy({}, {
       get: (_, k) => r.net()?.[k] ?? ({
         problem: () => structuredClone(S.run.state?.problem ?? null),
-        accuracy: () => S.run.state?.test_accuracy ?? null,
-        trainAccuracy: () => S.run.state?.train_accuracy ?? null,
+        accuracy: () => S.run.state?.racers?.[0]?.test_accuracy ?? null,
+        trainAccuracy: () => S.run.state?.racers?.[0]?.train_accuracy ?? null,
       }[k] || (() => null)),
     }),
     // Races (test_race.py).

@@ -154,7 +154,7 @@ export function createLecture() {
   /** Read-only numbers for the browser tests. */
   const probes = {
     open: () => active?.id ?? null,
-    runParams: () => (S.run.state?.params ? [...S.run.state.params] : null), // θ of the run now (a single run)
+    runParams: () => (S.run.state?.racers?.[0]?.params ? [...S.run.state.racers[0].params] : null), // θ of the run now (a single run)
     get backprop() { return probe("backprop"); },
     get compare() { return probe("compare"); },
     get guess() { return probe("guess"); },
