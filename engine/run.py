@@ -463,7 +463,7 @@ class Run:
         return f"{head}: {done} of {len(self.racers)} racers finished"
 
     def state(self) -> dict[str, Any]:
-        """The whole run as JSON-ready types: a single run's racer fields are also at the top level."""
+        """The whole run as JSON-ready types: run-level fields and `racers`, one state per racer (a single run too)."""
         info = self._info
         if info is None:  # a problem never changes once built: its facts (eigenvalues...) are computed once
             info = self._info = self.problem.info()
@@ -481,10 +481,6 @@ class Run:
             "max_stable_lr": info.get("max_stable_lr"),
             "racers": [self.racer_state(i) for i in range(len(self.racers))],
         }
-        if not self.race:
-            out.update({k: v for k, v in out["racers"][0].items() if k not in ("t", "status")})
-        elif "train_loss" in out["racers"][0]:
-            out.update({k: out["racers"][0][k] for k in ("train_loss", "test_loss", "train_accuracy", "test_accuracy")})
         return out
 
     def records(self, cursor: list[int] | None = None) -> tuple[list[dict[str, Any]], list[int]]:
