@@ -41,13 +41,15 @@ export function limits() {
 
 // ----- the data's facts ---------------------------------------------------------------------------
 
-/** Facts of an uploaded CSV: x1,x2,label is classification (K = largest label + 1), x,y regression. */
+/** Facts of an uploaded CSV: a target column `label` is classification (K = largest label + 1), `y` regression;
+ * every other column is a feature (the server's rule, engine/tables.py). */
 export function csvFacts(text) {
   const lines = text.replace(/^\uFEFF/, "").trim().split(/\r?\n/);
   const header = lines[0].toLowerCase().split(",").map((h) => h.trim());
   let facts;
   const li = header.indexOf("label");
-  if (header.includes("x1") && header.includes("x2") && li >= 0) {
+  const inputs = header.length - 1;
+  if (li >= 0 && inputs >= 1) {
     const seen = new Set();
     let bad = null;
     for (let i = 1; i < lines.length; i++) {
@@ -62,9 +64,9 @@ export function csvFacts(text) {
     // The server's rules, said before a run is asked for (it would refuse with the same reasons).
     const problem = bad || (k > max ? `labels go up to ${k - 1}: at most ${max} classes (0 to ${max - 1})`
       : seen.size < 2 ? "at least 2 classes are needed" : missing !== undefined ? `no point has label ${missing}` : "");
-    facts = { task: "classification", inputs: 2, classes: Math.max(k, 2), rows: lines.length - 1, problem };
-  } else if (header.includes("x") && header.includes("y")) {
-    facts = { task: "regression", inputs: 1, classes: null, rows: lines.length - 1, problem: "" };
+    facts = { task: "classification", inputs, classes: Math.max(k, 2), rows: lines.length - 1, problem };
+  } else if (header.includes("y") && inputs >= 1) {
+    facts = { task: "regression", inputs, classes: null, rows: lines.length - 1, problem: "" };
   } else {
     facts = null;
   }
@@ -81,7 +83,7 @@ export function dataFacts(net) {
   if (!ds) return { task: "classification", inputs: 2, classes: 2 };
   if (ds.task !== "classification") return { task: ds.task, inputs: ds.inputs, classes: null };
   const setting = (ds.settings || []).find((s) => s.name === "classes");
-  const classes = setting ? (net.data.classes ?? setting.default) : 2;
+  const classes = setting ? (net.data.classes ?? setting.default) : ds.classes ?? 2;
   return { task: ds.task, inputs: ds.inputs, classes };
 }
 
