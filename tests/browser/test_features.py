@@ -54,10 +54,31 @@ def test_iris_columns_standardisation_and_the_pca_plane(
     expect(page.get_by_test_id("net-plane-text")).to_contain_text("a slice through petal_length and petal_width")
     picker.select_option("pca")
     expect(page.get_by_test_id("net-plane-text")).to_contain_text("the first two principal components")
+    before = d(page, "net.decisionUpdates()")
     page.get_by_test_id("step").click(modifiers=["Shift"])
     page.wait_for_function("() => window.__descent.t >= 10")
-    # Frames keep to the plane picked: after steps the sentence still names the principal components.
-    page.wait_for_function("() => window.__descent.net.decisionUpdates() > 2")
+    # Frames keep to the plane picked: the grid of the new weights still covers the principal components.
+    page.wait_for_function(f"() => window.__descent.net.decisionUpdates() > {before}")
     expect(page.get_by_test_id("net-plane-text")).to_contain_text("principal components")
     shot(page, shots, "features-iris-pca", away=True)
+    assert console.ours() == []
+
+
+def test_playground_input_features_change_the_input_layer(
+        page: Any, server: Server, console: ConsoleLog, shots: Path | None) -> None:
+    page.goto(f"{server.url}/?kind=network&data=circles&hidden=3")
+    page.wait_for_function(READY)
+    assert d(page, "net.problem()")["layers"] == [2, 3, 1]
+    page.get_by_test_id("net-feature-x1_sq").check()
+    page.get_by_test_id("net-feature-x2_sq").check()
+    page.wait_for_function("() => window.__descent.net.problem()?.layers?.[0] === 4")
+    p = d(page, "net.problem()")
+    assert p["input_names"] == ["x1", "x2", "x1²", "x2²"] and p["counts"]["params"] == 4 * 3 + 3 + 3 + 1
+    expect(page.get_by_test_id("net-counting")).to_contain_text("(4 × 3) + (3 × 1) = 15 weights")
+    page.wait_for_function("() => window.location.search.includes('d.features=x1%2Cx2%2Cx1_sq%2Cx2_sq')")
+    page.reload()  # the link keeps the inputs
+    page.wait_for_function(READY)
+    page.wait_for_function("() => window.__descent.net.problem()?.layers?.[0] === 4")
+    expect(page.get_by_test_id("net-feature-x1_sq")).to_be_checked()
+    shot(page, shots, "features-playground-inputs", away=True)
     assert console.ours() == []

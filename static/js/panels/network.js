@@ -9,6 +9,7 @@
 import { parseNumber } from "../format.js";
 import * as spec from "./network_spec.js";
 import { esc, layerRows } from "./network_layers.js";
+import { createFeaturePicker } from "./network_features.js";
 
 export const kind = "network";
 export const title = "Network";
@@ -30,8 +31,6 @@ const LABELS = { n: "N points", noise: "noise σ", classes: "classes K", seed: "
   standardize: "standardise inputs" };
 const LOSS_NAMES = { quadratic: "quadratic ½(y − y⁽ⁱ⁾)²", bce: "binary cross-entropy", ce: "softmax cross-entropy" };
 const INIT_NAMES = { xavier: "Xavier (Glorot)", normal: "normal N(0, σ²)", zeros: "zeros" };
-
-
 
 /** The panel inside `el`, {sync, ...} (see the end); hooks: onConfig(changes) (a fresh run), onError(msg). */
 
@@ -72,6 +71,7 @@ export function create(el, h) {
       </select>
     </label>
     <div class="grid-2 data-fields" data-net="data-fields"></div>
+    <div class="net-features" data-net="features" data-testid="net-features" hidden></div>
     <div class="csv-row">
       <label class="btn btn-small file-button">
         <input type="file" accept=".csv,text/csv,text/plain" data-testid="net-csv-file" hidden>
@@ -82,6 +82,8 @@ export function create(el, h) {
     </div>`;
 
   el.querySelector('[data-net="dataset"]').addEventListener("change", (ev) => setDataset(ev.target.value));
+  const features = createFeaturePicker(el.querySelector('[data-net="features"]'),
+    (list) => change({ data: { ...draft.data, features: list } }, true));
   el.querySelector('[data-net="loss"]').addEventListener("change", (ev) => change({ loss: ev.target.value }, true));
   el.querySelector('[data-net="init"]').addEventListener("change", (ev) => change({ init: ev.target.value }, true));
   el.querySelector('[data-net="sigma"]').addEventListener("change", (ev) => {
@@ -223,6 +225,7 @@ export function create(el, h) {
     const $ = (name) => root.querySelector(`[data-net="${name}"]`);
 
     $("dataset").value = draft.data.name;
+    features.render(draft, t.datasets[draft.data.name], t.input_features);
     $("dataset").disabled = !!draft.csv;
     const fields = $("data-fields");
     const active = document.activeElement;
@@ -289,8 +292,6 @@ export function create(el, h) {
     }
     return `[${parts.join(", ")}]`;
   }
-
-  /** Learning rates that train the default networks in a few hundred steps (race.js, new racers). */
 
   return { sync };
 }

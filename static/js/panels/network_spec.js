@@ -81,10 +81,10 @@ export function dataFacts(net) {
   }
   const ds = networks().datasets[net.data.name];
   if (!ds) return { task: "classification", inputs: 2, classes: 2 };
-  if (ds.task !== "classification") return { task: ds.task, inputs: ds.inputs, classes: null };
+  if (ds.task !== "classification") return { task: ds.task, inputs: net.data.features?.length ?? ds.inputs, classes: null };
   const setting = (ds.settings || []).find((s) => s.name === "classes");
   const classes = setting ? (net.data.classes ?? setting.default) : ds.classes ?? 2;
-  return { task: ds.task, inputs: ds.inputs, classes };
+  return { task: ds.task, inputs: net.data.features?.length ?? ds.inputs, classes };
 }
 
 // ----- the menus' rules ----------------------------------------------------------------------------
@@ -180,11 +180,13 @@ export function problemSpec(net) {
   if (n.init === "normal") p.init_sigma = n.init_sigma;
   if (n.csv) {
     p.data = { csv: n.csv, test_ratio: n.data.test_ratio, seed: n.data.seed };
+    if (typeof n.data.standardize === "boolean") p.data.standardize = n.data.standardize;
   } else {
     const ds = networks().datasets[n.data.name];
     const keys = new Set((ds?.settings || []).map((s) => s.name));
     p.data = { name: n.data.name };
     for (const [k, v] of Object.entries(n.data)) if (k !== "name" && (!ds || keys.has(k))) p.data[k] = v;
+    if (ds?.inputs === 2 && n.data.features) p.data.features = n.data.features; // x1², sin x1, … (Playground's)
   }
   if (!acts.length) delete p.activation;
   return p;
@@ -206,7 +208,7 @@ export function toQuery(net, q) {
   if (net.init === "normal") q.set("sigma", String(net.init_sigma));
   if (net.csv && net.csv.length <= MAX_CSV_IN_URL) q.set("ncsv", net.csv);
   q.set("data", net.data.name);
-  for (const [k, v] of Object.entries(net.data)) if (k !== "name") q.set(`d.${k}`, String(v));
+  for (const [k, v] of Object.entries(net.data)) if (k !== "name" && v !== undefined) q.set(`d.${k}`, String(v));
 }
 
 /** Whether a link can hold the whole set-up (a long CSV upload cannot). */
@@ -243,6 +245,15 @@ export function fromQuery(q) {
   }
   for (const [key, value] of q.entries()) {
     if (!key.startsWith("d.")) continue;
+    if (key === "d.features") {
+      const list = value.split(",").filter((f) => f in (networks().input_features || {}));
+      if (list.length) net.data.features = list;
+      continue;
+    }
+    if (value === "true" || value === "false") {
+      net.data[key.slice(2)] = value === "true";
+      continue;
+    }
     const v = num(value);
     if (v !== undefined) net.data[key.slice(2)] = v;
   }
