@@ -140,8 +140,9 @@ class NetworkProblem(Problem):
             "raw_features": self.data.raw_width,
             **self.data.info(),
         }
-        if self.data.raw_width >= 2:
-            out["plane"] = make_plane(self.data).describe()
+        if self.data.raw_width >= 2:  # the default plane, in words (grids carry their own plane in full)
+            plane = make_plane(self.data).describe()
+            out["plane"] = {k: plane[k] for k in ("mode", "axes", "features", "text")}
         if self.dim <= 64:
             out["param_names"] = list(self.param_names)
         return out
