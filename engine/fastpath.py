@@ -64,6 +64,9 @@ def stepper(run: Any) -> Callable[[int], int] | None:
     spec = run.racers[0].spec
     if spec["name"] not in kernels.OPT_CODES:
         return None
+    b = spec.get("batch_size")
+    if b is not None and b < (run.problem.n_train or 0) and not run.problem.cheap_full_eval:
+        return None  # big data on mini-batches: the reference records the next batch's ∇J, computed ahead
     fp = run.__dict__.get("_fastpath")
     if fp is None:
         if not FastPath.fits(run.problem) or kernels.kernel() is None:
@@ -95,7 +98,7 @@ def _step(run: Any, fp: FastPath, n: int) -> int:
     rows = kernels.STATE_ROWS[name]
     b = spec.get("batch_size")
     batch = 0 if b is None or b >= n_train else int(b)
-    full_eval = bool(problem.cheap_full_eval or batch == 0)
+    full_eval = True  # (the one case without a full evaluation, big data on mini-batches, is the reference's)
     P = _settings(spec)
     opt = kernels.OPT_CODES[name]
     eps, delta, max_steps = run.stop["grad_norm"], run.stop["delta_loss"], run.stop["max_steps"]
