@@ -12,8 +12,10 @@ Playground's JavaScript engine, which the issue measured at about 9,000 updates/
 
 from __future__ import annotations
 
+import os
 import sys
 import time
+from pathlib import Path
 
 from common import best_of, report, start_server
 
@@ -29,31 +31,40 @@ SPEC = {
 PLAYGROUND = 9_000  # updates/s, TensorFlow Playground, [8, 8], batch 1 (the issue's measurement)
 
 
-def engine_direct(steps: int = 20_000) -> float:
-    """Updates per second of Run.step in this process (best of 3)."""
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a process so far (Linux /proc): a fair clock on a machine others load too."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def engine_direct(steps: int = 20_000) -> tuple[float, float]:
+    """Updates per second of Run.step in this process (best of 3): by the wall clock, and per CPU second."""
     run = build_run(SPEC)
     assert run.problem.n_train == 250
     run.step(2_000)  # warm: kernels loaded, buffers sized
-    return steps / best_of(lambda: run.step(steps), repeats=3)
+    wall = best_of(lambda: run.step(steps), repeats=3)
+    cpu = best_of(lambda: run.step(steps), repeats=3, clock=time.process_time)
+    return steps / wall, steps / cpu
 
 
-def rest(port: int) -> float:
-    """Updates per second through POST /api/runs/{id}/step (best of 3 requests of N_REST steps)."""
+def rest(port: int) -> tuple[float, float]:
+    """Updates per second through POST /api/runs/{id}/step (best of 4 requests of N_REST steps): by the wall
+    clock, and per CPU second of the server process."""
     import httpx
 
     server = start_server(port)
     try:
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=120) as api:
-            best = float("inf")
+            best = best_cpu = float("inf")
             for _ in range(4):
                 run_id = api.post("/api/runs", json=SPEC).json()["id"]
                 api.post(f"/api/runs/{run_id}/step", json={"n": 100})
-                t0 = time.perf_counter()
+                c0, t0 = cpu_seconds(server.pid), time.perf_counter()
                 steps = api.post(f"/api/runs/{run_id}/step", json={"n": N_REST}).json()["steps"]
-                best = min(best, time.perf_counter() - t0)
+                best, best_cpu = min(best, time.perf_counter() - t0), min(best_cpu, cpu_seconds(server.pid) - c0)
                 assert len(steps) == N_REST and steps[-1]["t"] == N_REST + 100
                 api.delete(f"/api/runs/{run_id}")
-            return N_REST / best
+            return N_REST / best, N_REST / max(best_cpu, 1e-9)
     finally:
         server.terminate()
         server.wait()
@@ -61,8 +72,12 @@ def rest(port: int) -> float:
 
 def main() -> None:
     port = int(sys.argv[1]) if len(sys.argv) > 1 else 8130
-    report("engine-direct updates/s ([2, 8, 8, 1] tanh, 250 points, batch 1)", engine_direct(), "updates/s")
-    report("REST POST /step updates/s (same run, n = 10,000)", rest(port), "updates/s", "≥ 30,000")
+    wall, cpu = engine_direct()
+    report("engine-direct updates/s ([2, 8, 8, 1] tanh, 250 points, batch 1)", wall, "updates/s")
+    report("  per CPU second", cpu, "updates/s")
+    wall, cpu = rest(port)
+    report("REST POST /step updates/s (same run, n = 10,000)", wall, "updates/s", "≥ 30,000")
+    report("  per CPU second of the server", cpu, "updates/s")
     report("reference: TensorFlow Playground, [8, 8], batch 1 (issue's figure)", PLAYGROUND, "updates/s")
 
 

@@ -13,6 +13,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -32,7 +33,7 @@ SPEC = {
 
 
 def torch_seconds(problem: NetworkProblem, theta0: np.ndarray, steps: int, rounds: int) -> float | None:
-    """Seconds per step of the same network, data, start and update in PyTorch eager mode (float64).
+    """CPU seconds per step of the same network, data, start and update in PyTorch eager mode (float64).
 
     Runs bench/torch_ref.py with this Python when it has torch, else with $DESCENT_TORCH_PYTHON (default
     /tmp/torchvenv/bin/python: `python3 -m venv /tmp/torchvenv && /tmp/torchvenv/bin/pip install torch numpy`);
@@ -60,11 +61,11 @@ def torch_seconds(problem: NetworkProblem, theta0: np.ndarray, steps: int, round
 
 
 def interleaved(fns: dict[str, Callable[[int], object]], n: int, rounds: int = 15) -> dict[str, float]:
-    """Seconds per call of each fn(n)/n, best of `rounds` rounds run in turn (fair on a busy machine)."""
+    """CPU seconds per call of each fn(n)/n, best of `rounds` rounds run in turn (fair on a busy machine)."""
     best = dict.fromkeys(fns, float("inf"))
     for _ in range(rounds):
         for name, fn in fns.items():
-            best[name] = min(best[name], best_of(lambda fn=fn: fn(n), repeats=1) / n)
+            best[name] = min(best[name], best_of(lambda fn=fn: fn(n), repeats=1, clock=time.process_time) / n)
     return best
 
 
