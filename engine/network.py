@@ -160,7 +160,7 @@ class NetworkProblem(Problem):
             raise SettingsError("example", f"training examples are numbered 0 to {n - 1}")
         theta = np.asarray(theta, dtype=np.float64)
         grad = np.empty(self.dim)
-        mlp = self._inspect
+        mlp = self.mlp.clone()  # its own buffers: tables may be built in several threads, beside the run's steps
         mlp.bind(theta, grad)
         X, T = self.X[idx], self.T[idx]
         z = mlp.logits(np.ascontiguousarray(X.T))

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from engine.fastpath import stepper
 from engine.groups import Group, State, opt_state, racer_states, regroup, restack, step_groups
 from engine.history import History
 from engine.optimizers import OPTIMIZERS, check_optimizer
@@ -146,6 +147,9 @@ class Run:
         """Advance every active racer up to n times; return the number of racer-steps taken."""
         taken = 0
         with np.errstate(all="ignore"):  # divergence is detected and reported, not warned about
+            fast = stepper(self)  # the compiled kernel, when it covers this run (engine/fastpath.py)
+            if fast is not None:
+                return fast(n)
             for _ in range(n):
                 if not any(self._active):
                     break
