@@ -27,6 +27,11 @@ from engine.settings import SettingsError
 REPLAYS = 2  # replays running at once (per app); more wait their turn
 
 
+def event_cap(settings: Settings) -> int:
+    """The live changes a run keeps for replays: one past the limit, enough to say it was passed."""
+    return settings.max_events + 1
+
+
 def summary(run: Run) -> dict[str, Any]:
     """{status, loss, message}: the run's status in words (loss: the best racer's)."""
     return {"status": run.status, "loss": float(min(run.loss)), "message": run.message()}
@@ -113,10 +118,10 @@ def _gate(state: State) -> asyncio.Semaphore:
 
 
 def _replay(spec: dict[str, Any], events: list[dict[str, Any]], clock: int,
-            where: Sequence[str | int]) -> Run:
+            where: Sequence[str | int], event_cap: int) -> Run:
     """engine.build.replay, with its errors named as fields of the document."""
     try:
-        return replay(spec, events, clock)
+        return replay(spec, events, clock, event_cap)
     except SettingsError as exc:
         try:
             build_run(spec)
@@ -133,4 +138,4 @@ async def replay_document(state: State, doc: ImportRun, settings: Settings,
     """A new engine run replayed from the document (in a worker thread); 422 naming the field when it cannot be."""
     spec, events, clock = engine_document(doc, settings, where)
     async with _gate(state):
-        return await run_in_threadpool(_replay, spec, events, clock, where)
+        return await run_in_threadpool(_replay, spec, events, clock, where, event_cap(settings))

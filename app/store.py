@@ -79,7 +79,6 @@ class Store:
         """Hold a new run made by `owner` (a client key; app.limits.OwnerDep); 503 or 429 past the limits."""
         self.check_room(owner)
         run_id = new_id()
-        run.event_cap = self.settings.max_events + 1  # one past the limit: enough to say it was passed
         entry = Entry(run_id, Player(run_id, run, self.settings, self.pacer, self.full), owner)
         self.entries[run_id] = entry
         return entry

@@ -54,8 +54,9 @@ def build_problem(spec: dict[str, Any] | None) -> Problem:
         raise SettingsError("problem.data", str(exc)) from exc
 
 
-def build_run(spec: dict[str, Any]) -> Run:
-    """A Run from {"problem", "optimizer" | "racers", "stop", "start", "seed"} (all optional)."""
+def build_run(spec: dict[str, Any], event_cap: int | None = None) -> Run:
+    """A Run from {"problem", "optimizer" | "racers", "stop", "start", "seed"} (all optional); it keeps at most
+    `event_cap` live changes for replays (None: all)."""
     pspec = dict(spec.get("problem") or {})
     if pspec.get("kind") == "network":  # the run's seed draws the initial weights unless the problem has its own
         pspec.setdefault("seed", int(spec.get("seed") or 0))
@@ -66,22 +67,20 @@ def build_run(spec: dict[str, Any]) -> Run:
     race = racers is not None
     if racers is None:
         racers = [spec.get("optimizer") or {"name": "gd", "lr": 0.1}]
-    run = Run(problem, racers, stop=spec.get("stop"), seed=int(spec.get("seed") or 0), start=spec.get("start"),
-              race=race)
-    run.problem_spec = pspec
-    return run
+    return Run(problem, racers, stop=spec.get("stop"), seed=int(spec.get("seed") or 0), start=spec.get("start"),
+               race=race, problem_spec=pspec, event_cap=event_cap)
 
 
 EVENTS = ("set", "stop", "add_racer", "remove_racer")
 
 
-def replay(config: dict[str, Any], events: list[dict[str, Any]], clock: int) -> Run:
+def replay(config: dict[str, Any], events: list[dict[str, Any]], clock: int, event_cap: int | None = None) -> Run:
     """Rebuild a run from `config` and replay its live changes at their clocks, up to `clock` step rounds.
 
     Runs are deterministic, so this reproduces the original bit for bit (Run.config() and Run.events
     give what it needs).
     """
-    run = build_run(config)
+    run = build_run(config, event_cap)
     for i, ev in enumerate(events):
         if not isinstance(ev, dict) or ev.get("type") not in EVENTS:
             raise SettingsError(f"events.{i}.type", f"must be one of {', '.join(EVENTS)}")

@@ -18,9 +18,10 @@ from typing import Any
 import numpy as np
 
 from engine.optimizers import OPTIMIZERS, Context, stack_settings
-from engine.run import DIVERGENCE_FACTOR, Run, fmt
+from engine.run import Run
 from engine.schedules import scheduled_lr
 from engine.settings import SettingsError
+from engine.stopping import check_stop, diverged, fmt
 
 FULL_DIM = 16  # problems with at most this many parameters show every entry; larger ones show norms and a few
 SHOWN = 6  # entries shown of a larger vector
@@ -99,7 +100,7 @@ def explain_step(run: Run, racer: int = 0, full: bool = False) -> dict[str, Any]
         s = stack_settings(opt, [r.spec], problem.dim)
         if lr is not None:
             s["lr"] = np.array([[lr]])
-        before = run._racer_states()[racer]
+        before = run.racer_states()[racer]
         ctx = Context(loss_fn=problem.loss, rngs=[copy.deepcopy(r.rng)])  # random search draws from a copy
         th_new, after = opt.step(theta[None].copy(), g[None].copy(), {k: v.copy() for k, v in before.items()}, s, ctx)
         th_new = th_new[0]
@@ -109,8 +110,10 @@ def explain_step(run: Run, racer: int = 0, full: bool = False) -> dict[str, Any]
     rec_loss, rec_grad = J_new, g_new
     if batch is not None and batch_loss is not None and not problem.cheap_full_eval:
         rec_loss = batch_loss
-        if all(q.active and _uses_batch(run, q) for q in run.racers):
-            rec_grad = g_full
+        if all(q.active and _uses_batch(run, q) for q in run.racers):  # J and ∇J of the batches (engine/run.py)
+            after_next = run.peek_batch(racer, 2)
+            with np.errstate(all="ignore"):
+                rec_grad = problem.loss_grad(th_new[None], after_next)[1][0]
     stop = _stop_test(run, racer, lr, rec_loss, float(np.linalg.norm(rec_grad)), th_new)
     step = th_new - theta
     out.update({
@@ -142,26 +145,11 @@ def _stop_test(run: Run, racer: int, lr: float | None, loss: float, grad_norm: f
     """The test that would end the racer after this update, in the run's order; test None when none fires."""
     r = run.racers[racer]
     t = r.t + 1
-    eps, delta, max_steps = run.stop["grad_norm"], run.stop["delta_loss"], run.stop["max_steps"]
-    blowup = DIVERGENCE_FACTOR * max(abs(float(run.loss0[racer])), 1e-12)
-    if not (math.isfinite(loss) and math.isfinite(grad_norm) and math.isfinite(float(theta.sum()))):
-        why = "J or θ became non-finite"
-    elif abs(loss) > blowup:
-        why = f"J grew past 10⁶ × its starting value ({fmt(float(run.loss0[racer]))})"
-    else:
-        why = ""
-    if why:
-        msl = run.problem.max_stable_lr()
-        if msl is not None and r.spec["name"] == "gd" and lr is not None and lr > msl:
-            why = f"learning rate {fmt(lr)} is above 2/λmax = {fmt(msl)}"
-        return {"test": "diverged", "t": t, "message": f"diverged at t = {t}: {why}"}
-    if eps is not None and grad_norm <= eps:
-        return {"test": "grad_norm", "t": t, "message": f"converged: ‖∇J‖ ≤ {fmt(eps)} at t = {t}"}
-    if delta is not None and OPTIMIZERS[r.spec["name"]].uses_gradient and abs(loss - float(run.loss[racer])) <= delta:
-        return {"test": "delta_loss", "t": t, "message": f"converged: |ΔJ| ≤ {fmt(delta)} at t = {t}"}
-    if max_steps is not None and t >= max_steps:
-        return {"test": "max_steps", "t": t, "message": f"stopped: reached max_steps = {max_steps} at t = {t}"}
-    return {"test": None, "t": t, "message": "no stopping test fires"}
+    name = r.spec["name"]
+    reason = diverged(t, loss, grad_norm, float(theta.sum()), float(run.loss0[racer]), lr, name,
+                      run.problem.max_stable_lr()) or check_stop(
+        run.stop, t, loss, float(run.loss[racer]), grad_norm, OPTIMIZERS[name].uses_gradient)
+    return reason or {"test": None, "t": t, "message": "no stopping test fires"}
 
 
 def _sentences(run: Run, racer: int, out: dict[str, Any], theta: np.ndarray, g: np.ndarray, g_full: np.ndarray,

@@ -21,8 +21,8 @@ from engine.datasets import LineConfig, make_line
 from engine.loss_compare import DEFAULT_SPEC as COMPARE_SPEC
 from engine.nn import counts
 from engine.problems import LinearRegression
-from engine.run import fmt
 from engine.settings import SettingsError
+from engine.stopping import fmt
 
 
 @dataclass(frozen=True)

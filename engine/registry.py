@@ -6,8 +6,8 @@ from typing import Any
 
 from engine import lessons, network
 from engine.optimizers import OPTIMIZERS
-from engine.run import STOP_SETTINGS
 from engine.schedules import SCHEDULES
+from engine.stopping import STOP_SETTINGS
 from engine.surfaces import SURFACES
 
 

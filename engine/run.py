@@ -1,77 +1,31 @@
-"""A run: one problem, one or more racers (optimiser + settings), stopping tests and history.
+"""A run: one problem, one or more racers (optimiser + settings), stopping tests, history and live changes.
 
 A plain run is a race of one. Every step is one vectorised computation over the K racers: the
-problem evaluates J and ∇J at all K points at once, and racers sharing an optimiser step together.
+problem evaluates J and ∇J at all K points at once, and racers sharing an optimiser step together
+(engine/groups.py). Racers and their mini-batches: engine/racers.py; when a racer stops: engine/stopping.py.
+Every live change is logged with the step round (`clock`) it was made at, so a run can be replayed exactly
+(engine/build.py).
 """
 
 from __future__ import annotations
 
 import copy
 import math
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from engine.groups import Group, State, opt_state, racer_states, regroup, restack, step_groups
 from engine.history import History
-from engine.optimizers import OPTIMIZERS, Context, check_optimizer, stack_settings
+from engine.optimizers import OPTIMIZERS, check_optimizer
 from engine.problems import Problem
+from engine.racers import Racer, check_racer, next_batch, peek_batches, resolve_box, uses_batches
 from engine.schedules import check_schedule, scheduled_lr
-from engine.settings import Setting, SettingsError, check_settings
+from engine.settings import SettingsError, check_settings
+from engine.stopping import DIVERGENCE_FACTOR, STOP_SETTINGS, check_stop, divergence, fmt, status_after
 
-STOP_SETTINGS = (
-    Setting("grad_norm", "float", 1e-6, "converged when ‖∇J(θ)‖₂ ≤ ε (null: off)", low=0.0, nullable=True, log=True),
-    Setting("delta_loss", "float", None, "converged when |J(θₜ) − J(θₜ₋₁)| ≤ δ (null: off)", low=0.0, nullable=True,
-            log=True),
-    Setting("max_steps", "int", 10_000, "stop after this many steps (null: no limit but the server's)", low=0,
-            high=10_000_000, nullable=True),
-)
-DIVERGENCE_FACTOR = 1e6  # a run diverges when |J| grows past this many times its starting value
-TERMINAL = ("converged", "diverged", "stopped")
+__all__ = ["STOP_SETTINGS", "Run", "fmt"]
 TRAJECTORY_SNAPSHOTS = 400  # parameter snapshots kept for trajectory views (thinned as the run grows)
-
-
-def fmt(v: float) -> str:
-    """A short human form of a number: 1e-6, 0.756, 12."""
-    s = f"{v:.3g}"
-    if "e" in s:
-        mant, exp = s.split("e")
-        s = f"{mant}e{int(exp)}"
-    return s
-
-
-def check_racer(spec: dict[str, Any], prefix: str = "optimizer.") -> dict[str, Any]:
-    """Validate one optimiser spec {"name", settings..., "schedule"?, "label"?} into a full settings dict."""
-    spec = dict(spec)
-    name = spec.pop("name", "gd")
-    if name not in OPTIMIZERS:
-        raise SettingsError(prefix + "name", f"unknown optimizer {name!r} (known: {', '.join(OPTIMIZERS)})")
-    label = spec.pop("label", None)
-    schedule = check_schedule(spec.pop("schedule", None), prefix + "schedule.")
-    settings = check_settings(OPTIMIZERS[name].settings, spec, prefix=prefix)
-    check_optimizer(name, settings)
-    return {"name": name, "label": label or name, "schedule": schedule, **settings}
-
-
-@dataclass
-class Racer:
-    """One optimiser's place in a run: settings, position, status and history."""
-
-    spec: dict[str, Any]  # validated: name, label, schedule and the optimiser's settings
-    history: History
-    rng: np.random.Generator
-    t: int = 0
-    status: str = "ready"  # ready, paused, converged, diverged, stopped
-    stop_reason: dict[str, Any] | None = None
-    perm: np.ndarray | None = None  # this epoch's shuffled example order
-    pos: int = 0  # next example in perm
-    extra: dict[str, Any] = field(default_factory=dict)
-    lr_used: float = math.nan  # learning rate of the racer's next update (after its schedule)
-
-    @property
-    def active(self) -> bool:
-        """Still taking steps."""
-        return self.status not in TERMINAL
 
 
 class Run:
@@ -85,13 +39,16 @@ class Run:
         seed: int = 0,
         start: np.ndarray | None = None,
         race: bool = False,
+        problem_spec: dict[str, Any] | None = None,
+        event_cap: int | None = None,
     ):
         if not racers:
             raise SettingsError("racers", "a run needs at least one optimizer")
         self.problem = problem
+        self.problem_spec = dict(problem_spec or {})  # how the problem was built (engine.build), for replays
         # Live changes kept for replays (None: all). Past it the run still takes every change, but only counts it,
         # so a run changed without end holds bounded memory (and can no longer be replayed exactly).
-        self.event_cap: int | None = None
+        self.event_cap = event_cap
         self._info: dict[str, Any] | None = None  # problem.info(), computed on first use
         self.seed = seed
         self.race = race or len(racers) > 1
@@ -101,35 +58,18 @@ class Run:
             raise SettingsError("start", f"must be {problem.dim} finite numbers")
         self.start = start.copy()
         self.playing = False
-        self.problem_spec: dict[str, Any] = {}  # how the problem was built (set by engine.build), for replays
         self._seeds = np.random.SeedSequence(seed)
         self.racers: list[Racer] = []
         for i, spec in enumerate(racers):
             self._new_racer(check_racer(spec, f"racers.{i}." if self.race else "optimizer."))
         self.reset()
 
-    # ----- set-up -------------------------------------------------------------------------------
     def _new_racer(self, spec: dict[str, Any]) -> Racer:
         rng = np.random.default_rng(self._seeds.spawn(1)[0])
         r = Racer(spec=spec, history=History(self.problem.dim), rng=rng)
-        self._resolve_box(r)
+        resolve_box(r.spec, self.problem, self.start)
         self.racers.append(r)
         return r
-
-    def _resolve_box(self, r: Racer) -> None:
-        if r.spec["name"] != "random_search":
-            return
-        if r.spec.get("low") is None or r.spec.get("high") is None:
-            from engine.landscape import default_box
-
-            low, high = default_box(self.problem, self.start[None])
-            r.spec["low"] = r.spec.get("low") or low.tolist()
-            r.spec["high"] = r.spec.get("high") or high.tolist()
-        for key in ("low", "high"):
-            if len(r.spec[key]) != self.problem.dim:
-                raise SettingsError(f"optimizer.{key}", f"must have {self.problem.dim} numbers")
-        if any(h <= lo for lo, h in zip(r.spec["low"], r.spec["high"], strict=True)):
-            raise SettingsError("optimizer.high", "every high must be greater than its low")
 
     def reset(self, params: np.ndarray | list[float] | None = None) -> None:
         """Start every racer again from `params` (or the run's start); history is cleared."""
@@ -144,11 +84,11 @@ class Run:
         self.events: list[dict[str, Any]] = []  # live changes, each with the clock at which it was made
         self.events_dropped = 0  # live changes past event_cap: counted, not kept (no exact replay then)
         self._base: dict[str, Any] = {"specs": copy.deepcopy([r.spec for r in self.racers]), "stop": dict(self.stop),
-                      "race": self.race}
+                                      "race": self.race}
         self._seeds = np.random.SeedSequence(self.seed)
         K = len(self.racers)
         for r in self.racers:
-            r.t, r.status, r.stop_reason, r.perm, r.pos, r.extra = 0, "ready", None, None, 0, {}
+            r.t, r.status, r.stop_reason, r.perm, r.pos, r.extra, r.ahead = 0, "ready", None, None, 0, {}, None
             r.rng = np.random.default_rng(self._seeds.spawn(1)[0])
             r.history = History(self.problem.dim)
         self.theta = np.repeat(self.start[None], K, axis=0)  # (K, d)
@@ -158,79 +98,48 @@ class Run:
         self.prev_loss = np.full(K, np.nan)
         self.trajectory: list[tuple[int, np.ndarray]] = []
         self._stride = 1
-        self._init_state()
+        self._regroup([OPTIMIZERS[r.spec["name"]].init(self.theta[i : i + 1], self.loss[i : i + 1])
+                       for i, r in enumerate(self.racers)])
         for i, r in enumerate(self.racers):
             r.history.append(0, float(self.loss[i]), _norm(self.grad[i]), np.nan, self.theta[i])
             self._check_stop(i)
         self._set_active()
         self._snapshot(0)
 
-    def _init_state(self) -> None:
-        """Optimiser state per racer, rebuilt from scratch (on reset)."""
-        self._regroup([
-            OPTIMIZERS[r.spec["name"]].init(self.theta[i : i + 1], self.loss[i : i + 1])
-            for i, r in enumerate(self.racers)
-        ])
-
-    def _racer_states(self) -> list[dict[str, np.ndarray]]:
-        """Each racer's optimiser state, cut out of its group."""
-        out: list[dict[str, np.ndarray]] = [{} for _ in self.racers]
-        for grp in self._groups:
-            for j, i in enumerate(grp.members):
-                out[i] = {k: v[j : j + 1].copy() for k, v in grp.state.items()}
-        return out
-
-    def _regroup(self, states: list[dict[str, np.ndarray]]) -> None:
-        """Group racers by optimiser, stacking their states; racers sharing an optimiser step as one."""
-        by_name: dict[str, list[int]] = {}
-        for i, r in enumerate(self.racers):
-            by_name.setdefault(r.spec["name"], []).append(i)
-        self._groups = []
-        for name, members in by_name.items():
-            contiguous = members == list(range(members[0], members[-1] + 1))
-            sel: slice | np.ndarray = slice(members[0], members[-1] + 1) if contiguous else np.array(members)
-            state = {k: np.concatenate([states[i][k] for i in members]) for k in states[members[0]]}
-            self._groups.append(_Group(OPTIMIZERS[name], members, sel, state))
-        self._restack()
+    def _regroup(self, states: list[State]) -> None:
+        self._groups: list[Group] = regroup(self.racers, states, self.problem)
+        self._restacked()
 
     def _restack(self) -> None:
-        """Re-stack settings after a change; cheap, and kept out of the step loop."""
-        for grp in self._groups:
-            specs = [self.racers[i].spec for i in grp.members]
-            grp.settings = stack_settings(grp.opt, specs, self.problem.dim)
-            grp.scheduled = any(sp["schedule"]["name"] != "constant" for sp in specs)
-            grp.ctx = Context(loss_fn=self.problem.loss,
-                              rngs=[self.racers[i].rng for i in grp.members])
-            grp.whole = len(grp.members) == len(self.racers)
-            for i in grp.members:
-                r = self.racers[i]
-                r.lr_used = (scheduled_lr(r.spec["lr"], r.t, r.spec["schedule"]) if "lr" in r.spec else math.nan)
-        self._minibatch = self.problem.n_train is not None and any(
-            r.spec.get("batch_size") is not None and r.spec["batch_size"] < self.problem.n_train for r in self.racers)
+        restack(self._groups, self.racers, self.problem)
+        self._restacked()
+
+    def _restacked(self) -> None:
+        n = self.problem.n_train
+        self._minibatch = any(uses_batches(r, n) for r in self.racers)
         self._set_active()
 
-    # ----- evaluation ---------------------------------------------------------------------------
+    def racer_states(self) -> list[State]:
+        """Each racer's optimiser state (copies)."""
+        return racer_states(self._groups, len(self.racers))
+
+    _racer_states = racer_states
+
+    def opt_state(self, i: int) -> dict[str, list[float]]:
+        """Racer i's optimiser state entries worth drawing (momentum buffers, first moments)."""
+        return opt_state(self._groups, i)
+
     def _evaluate(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         with np.errstate(all="ignore"):
             return self.problem.loss_grad(theta)
 
     def _batch(self, r: Racer) -> np.ndarray | None:
-        """The next mini-batch of example indices for racer r, reshuffled each epoch; None for full."""
-        b = r.spec.get("batch_size")
-        n = self.problem.n_train
-        if b is None or n is None or b >= n:
-            return None
-        if r.perm is None or r.pos >= n:
-            r.perm, r.pos = r.rng.permutation(n), 0
-        idx = r.perm[r.pos : r.pos + b]
-        r.pos += b
-        return idx
+        """The next mini-batch of example indices for racer r (drawn), None for the full batch."""
+        return next_batch(r, self.problem.n_train)
 
-    def peek_batch(self, racer: int) -> np.ndarray | None:
-        """The mini-batch racer `racer` would use next, without drawing it (its generator is copied)."""
-        shadow = copy.copy(self.racers[racer])
-        shadow.rng = copy.deepcopy(shadow.rng)
-        return self._batch(shadow)
+    def peek_batch(self, racer: int, k: int = 1) -> np.ndarray | None:
+        """The k-th mini-batch racer `racer` would use from now (1: the next), without drawing it."""
+        return peek_batches(self.racers[racer], self.problem.n_train, k)[k - 1]
 
     # ----- stepping -----------------------------------------------------------------------------
     def step(self, n: int = 1) -> int:
@@ -243,45 +152,66 @@ class Run:
                 taken += self._step_once()
         return taken
 
+    def _gradients(self, theta: np.ndarray, active: list[bool]) -> tuple[np.ndarray, dict[int, float]]:
+        """The gradient each racer steps on (its mini-batch's where it has one) and those batches' J."""
+        g = self.grad
+        batch_loss: dict[int, float] = {}
+        if not self._minibatch:
+            return g, batch_loss
+        g = g.copy()
+        n = self.problem.n_train
+        for i, r in enumerate(self.racers):
+            idx = next_batch(r, n) if active[i] else None
+            ahead, r.ahead = r.ahead, None
+            if idx is None:
+                continue
+            if ahead is not None and np.array_equal(ahead[0], idx):  # computed at this θ by the last step
+                bl, bg = ahead[1], ahead[2]
+            else:
+                bl, bg = self.problem.loss_grad(theta[i : i + 1], idx)
+            g[i] = bg[0]
+            batch_loss[i] = float(bl[0])
+        return g, batch_loss
+
+    def _evaluate_at(self, theta: np.ndarray, batch_loss: dict[int, float]) -> tuple[np.ndarray, np.ndarray]:
+        """J and ∇J to record at the new θ: the full ones, unless every racer steps on mini-batches of a problem
+        whose full J is costly: then J is each batch's and ∇J the next batch's, at the new θ (and the next step
+        uses that gradient, so nothing is computed twice)."""
+        if self.problem.cheap_full_eval or len(batch_loss) < len(self.racers):
+            loss, grad = self.problem.loss_grad(theta)
+            for i, value in ([] if self.problem.cheap_full_eval else batch_loss.items()):
+                loss[i] = value
+            return loss, grad
+        loss = np.array([batch_loss[i] for i in range(len(self.racers))], dtype=np.float64)
+        grad = np.empty_like(theta)
+        for i, r in enumerate(self.racers):
+            idx = peek_batches(r, self.problem.n_train)[0]
+            assert idx is not None
+            bl, bg = self.problem.loss_grad(theta[i : i + 1], idx)
+            r.ahead = (idx, bl, bg)
+            grad[i] = bg[0]
+        return loss, grad
+
     def _step_once(self) -> int:
         self.clock += 1
         active = self._active
         all_active = self._all_active
         racers = self.racers
         theta = self.theta
-        g = self.grad
-        batch_loss: dict[int, float] = {}
-        if True:
-            if self._minibatch:
-                g = g.copy()
-                for i, r in enumerate(racers):
-                    idx = self._batch(r) if active[i] else None
-                    if idx is not None:
-                        bl, bg = self.problem.loss_grad(theta[i : i + 1], idx)
-                        g[i] = bg[0]
-                        batch_loss[i] = float(bl[0])
-            records: dict[str, np.ndarray] = {}
-            if len(self._groups) == 1:
-                new_theta = self._step_group(self._groups[0], theta, g, active, all_active, records)
-            else:
-                new_theta = np.empty_like(theta)
-                for grp in self._groups:
-                    new_theta[grp.sel] = self._step_group(grp, theta, g, active, all_active, records)
-            if self.problem.cheap_full_eval or not batch_loss:
-                loss, grad = self.problem.loss_grad(new_theta)
-            else:
-                loss, grad = self._evaluate_cheaply(new_theta, batch_loss)
-            # One pass to Python floats: the per-racer bookkeeping below is cheaper on floats than
-            # on many tiny numpy operations (it is the hot loop of every run).
-            L = loss.tolist()
-            if self.problem.dim <= 16:
-                T = new_theta.tolist()
-                GN = [math.sqrt(sum(v * v for v in row)) for row in grad.tolist()]
-                S = [sum(row) for row in T]
-            else:
-                T = new_theta
-                GN = np.sqrt(np.einsum("kd,kd->k", grad, grad)).tolist()
-                S = new_theta.sum(axis=1).tolist()
+        g, batch_loss = self._gradients(theta, active)
+        new_theta, records = step_groups(self._groups, racers, theta, g, active, all_active)
+        loss, grad = (self.problem.loss_grad(new_theta) if not batch_loss else self._evaluate_at(new_theta, batch_loss))
+        # One pass to Python floats: the per-racer bookkeeping below is cheaper on floats than
+        # on many tiny numpy operations (it is the hot loop of every run).
+        L = loss.tolist()
+        if self.problem.dim <= 16:
+            T = new_theta.tolist()
+            GN = [math.sqrt(sum(v * v for v in row)) for row in grad.tolist()]
+            S = [sum(row) for row in T]
+        else:
+            T = new_theta
+            GN = np.sqrt(np.einsum("kd,kd->k", grad, grad)).tolist()
+            S = new_theta.sum(axis=1).tolist()
         eps, delta, max_steps = self.stop["grad_norm"], self.stop["delta_loss"], self.stop["max_steps"]
         guess = records.get("guess")
         prev = self.loss.tolist()
@@ -297,12 +227,13 @@ class Run:
                 r.status = "paused"
             li, gi = L[i], GN[i]
             if not (math.isfinite(li) and math.isfinite(gi) and math.isfinite(S[i])):
-                self._diverge(i, r.lr_used, "J or θ became non-finite")
+                self._diverge(i, "J or θ became non-finite")
                 kept, changed = False, True
                 continue
             r.history.append(r.t, li, gi, r.lr_used, T[i],
                              None if guess is None else guess[i],
                              None if guess is None else float(records["guess_loss"][i]))
+            # A quick look first (this loop is hot); check_stop decides.
             if (abs(li) > self._blowup[i] or (eps is not None and gi <= eps)
                     or (delta is not None and abs(li - prev[i]) <= delta)
                     or (max_steps is not None and r.t >= max_steps)):
@@ -319,7 +250,7 @@ class Run:
             for i, r in enumerate(racers):
                 if active[i] and r.status != "diverged":
                     if abs(L[i]) > self._blowup[i]:
-                        self._diverge(i, r.lr_used, f"J grew past 10⁶ × its starting value ({fmt(self.loss0[i])})")
+                        self._diverge(i, f"J grew past 10⁶ × its starting value ({fmt(self.loss0[i])})")
                     else:
                         self._check_stop(i)
             self._set_active()
@@ -328,77 +259,27 @@ class Run:
             self._snapshot(t)
         return taken
 
-    def _step_group(
-        self, grp: _Group, theta: np.ndarray, g: np.ndarray, active: list[bool], all_active: bool,
-        records: dict[str, np.ndarray],
-    ) -> np.ndarray:
-        """One update of a group's racers; racers that have stopped keep their θ and state."""
-        sel = grp.sel
-        s = grp.settings
-        if grp.scheduled:
-            lrs = [scheduled_lr(self.racers[i].spec["lr"], self.racers[i].t, self.racers[i].spec["schedule"])
-                   for i in grp.members]
-            s = {**s, "lr": np.array(lrs)[:, None]}
-            for i, v in zip(grp.members, lrs, strict=True):
-                self.racers[i].lr_used = v
-        if grp.opt.name == "random_search":
-            grp.ctx.record = {}
-        th0 = theta if grp.whole else theta[sel]
-        th, st = grp.opt.step(th0, g if grp.whole else g[sel], grp.state, s, grp.ctx)
-        if not all_active:
-            m = np.asarray(active)[sel][:, None]
-            th = np.where(m, th, th0)
-            st = {k: np.where(m, v, grp.state[k]) for k, v in st.items()}
-        grp.state = st
-        for key, val in grp.ctx.record.items():
-            records.setdefault(key, np.full((len(self.racers), *val.shape[1:]), np.nan))[sel] = val
-        return th
-
     def _set_active(self) -> None:
         self._active = [r.active for r in self.racers]
         self._all_active = all(self._active)
 
-    def _evaluate_cheaply(self, theta: np.ndarray, batch_loss: dict[int, float]) -> tuple[np.ndarray, np.ndarray]:
-        """For problems whose full J is costly: J at racers stepping on batches is their batch J (gradient kept)."""
-        loss, grad = self.problem.loss_grad(theta) if len(batch_loss) < len(self.racers) else (
-            np.array(self.loss, dtype=np.float64), np.array(self.grad, dtype=np.float64))
-        for i, bl in batch_loss.items():
-            loss[i] = bl
-        return loss, grad
-
-    def _diverge(self, i: int, lr: float, why: str) -> None:
+    def _diverge(self, i: int, why: str) -> None:
         r = self.racers[i]
         r.status = "diverged"
-        msg = f"diverged at t = {r.t}: "
-        msl = self.problem.max_stable_lr()
-        if msl is not None and r.spec["name"] == "gd" and lr > msl:
-            msg += f"learning rate {fmt(lr)} is above 2/λmax = {fmt(msl)}"
-        else:
-            msg += why
-        r.stop_reason = {"test": "diverged", "t": r.t, "message": msg}
+        r.stop_reason = divergence(r.t, why, r.lr_used, r.spec["name"], self.problem.max_stable_lr())
 
     def _check_stop(self, i: int) -> None:
         """Apply the stopping tests to racer i at its current step."""
         r = self.racers[i]
         if r.status == "diverged":
             return
-        eps, delta, max_steps = self.stop["grad_norm"], self.stop["delta_loss"], self.stop["max_steps"]
-        gn = _norm(self.grad[i])
         uses_grad = OPTIMIZERS[r.spec["name"]].uses_gradient
-        if eps is not None and gn <= eps:
-            self._finish(r, "converged", "grad_norm", f"converged: ‖∇J‖ ≤ {fmt(eps)} at t = {r.t}")
-        elif (delta is not None and uses_grad and r.t > 0
-              and abs(float(self.loss[i]) - float(self.prev_loss[i])) <= delta):
-            self._finish(r, "converged", "delta_loss", f"converged: |ΔJ| ≤ {fmt(delta)} at t = {r.t}")
-        elif max_steps is not None and r.t >= max_steps:
-            self._finish(r, "stopped", "max_steps", f"stopped: reached max_steps = {max_steps} at t = {r.t}")
+        reason = check_stop(self.stop, r.t, float(self.loss[i]), float(self.prev_loss[i]), _norm(self.grad[i]),
+                            uses_grad)
+        if reason is not None:
+            r.status, r.stop_reason = status_after(reason, r.t), reason
         elif r.status in ("converged", "stopped"):
-            r.status, r.stop_reason = ("paused" if r.t else "ready"), None
-
-    @staticmethod
-    def _finish(r: Racer, status: str, test: str, message: str) -> None:
-        r.status = status
-        r.stop_reason = {"test": test, "t": r.t, "message": message}
+            r.status, r.stop_reason = status_after(None, r.t), None
 
     def _snapshot(self, t: int) -> None:
         """Keep θ every `stride` steps for trajectory views, thinning to stay under the cap."""
@@ -443,9 +324,9 @@ class Run:
             keep = {k: v for k, v in keep.items() if any(f.name == k for f in OPTIMIZERS[name].settings)}
             spec = check_racer({"name": name, "schedule": schedule, **keep, **changes}, prefix)
             spec["label"] = label if label != r.spec["name"] else name
-            states = self._racer_states()
+            states = self.racer_states()
             r.spec = spec
-            self._resolve_box(r)
+            resolve_box(r.spec, self.problem, self.start)
             states[racer] = OPTIMIZERS[name].init(self.theta[racer : racer + 1], self.loss[racer : racer + 1])
             self._regroup(states)
             return
@@ -457,7 +338,7 @@ class Run:
         spec = {"name": name, "label": label, "schedule": schedule, **settings}
         old, r.spec = r.spec, spec
         try:
-            self._resolve_box(r)
+            resolve_box(r.spec, self.problem, self.start)
         except SettingsError:
             r.spec = old
             raise
@@ -477,7 +358,7 @@ class Run:
         """Add a racer at the run's start (its own t = 0); returns its index."""
         checked = check_racer(spec, f"racers.{len(self.racers)}.")
         self._log("add_racer", racer=spec)
-        states = self._racer_states()
+        states = self.racer_states()
         r = self._new_racer(checked)
         self.race = True
         i = len(self.racers) - 1
@@ -501,7 +382,7 @@ class Run:
             raise SettingsError("racer", "a run keeps at least one racer")
         keep = [i for i in range(len(self.racers)) if i != racer]
         self._log("remove_racer", racer=racer)
-        states = self._racer_states()
+        states = self.racer_states()
         del states[racer]
         del self.racers[racer]
         self.theta, self.loss, self.grad = self.theta[keep], self.loss[keep], self.grad[keep]
@@ -549,7 +430,7 @@ class Run:
         if self.problem.dim <= 16:
             out["params"] = self.theta[i].tolist()
             out["grad"] = grad.tolist()
-            out["opt_state"] = self._opt_state(i)
+            out["opt_state"] = self.opt_state(i)
         if r.spec["name"] == "random_search" and r.history.guess is not None and r.history.n > 1:
             out["last_guess"] = r.history.guess[r.history.n - 1].tolist()
         return out
@@ -582,7 +463,7 @@ class Run:
         return f"{head}: {done} of {len(self.racers)} racers finished"
 
     def state(self) -> dict[str, Any]:
-        """The whole run as JSON-ready types: a single run's racer fields are also at the top level."""
+        """The whole run as JSON-ready types: run-level fields and `racers`, one state per racer (a single run too)."""
         info = self._info
         if info is None:  # a problem never changes once built: its facts (eigenvalues...) are computed once
             info = self._info = self.problem.info()
@@ -600,19 +481,7 @@ class Run:
             "max_stable_lr": info.get("max_stable_lr"),
             "racers": [self.racer_state(i) for i in range(len(self.racers))],
         }
-        if not self.race:
-            out.update({k: v for k, v in out["racers"][0].items() if k not in ("t", "status")})
-        elif "train_loss" in out["racers"][0]:
-            out.update({k: out["racers"][0][k] for k in ("train_loss", "test_loss", "train_accuracy", "test_accuracy")})
         return out
-
-    def _opt_state(self, i: int) -> dict[str, list[float]]:
-        """The racer's optimiser state entries worth drawing (momentum buffers, first moments)."""
-        for grp in self._groups:
-            if i in grp.members:
-                j = grp.members.index(i)
-                return {k: grp.state[k][j].tolist() for k in grp.opt.state_arrows if k in grp.state}
-        return {}
 
     def records(self, cursor: list[int] | None = None) -> tuple[list[dict[str, Any]], list[int]]:
         """Step records since `cursor` (rows per racer) and the new cursor."""
@@ -626,21 +495,8 @@ class Run:
         return out, new
 
 
+
 def _norm(v: np.ndarray) -> float:
     """‖v‖₂ without an overflow warning (a huge gradient is reported, not warned about)."""
     with np.errstate(all="ignore"):
         return float(np.linalg.norm(v))
-
-
-@dataclass
-class _Group:
-    """Racers sharing an optimiser: their indices, stacked settings and stacked state."""
-
-    opt: Any
-    members: list[int]
-    sel: slice | np.ndarray  # how to cut the group's rows out of (K, d) arrays
-    state: dict[str, np.ndarray]
-    settings: dict[str, np.ndarray] = field(default_factory=dict)
-    scheduled: bool = False
-    ctx: Any = None
-    whole: bool = True  # the group is every racer: no cutting needed

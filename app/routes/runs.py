@@ -71,7 +71,7 @@ async def create_run(
 ) -> dict[str, Any]:
     """Build a run from {problem, optimizer | racers, stop, start, seed}; `{}` is generated data, gd, lr 0.1."""
     store.check_room(owner)  # before building it
-    run = build_run(engine_spec(body or CreateRun.model_validate({}), settings))
+    run = build_run(engine_spec(body or CreateRun.model_validate({}), settings), settings.max_events + 1)
     return store.add(run, owner).player.state()
 
 

@@ -229,6 +229,6 @@ export function showState(state, playing) {
 }
 
 function batchNote(state) {
-  const b = state.optimizer?.batch_size;
+  const b = state.racers?.[0]?.optimizer?.batch_size;
   return b !== null && b !== undefined ? " <span class=\"muted\">(full-batch figures)</span>" : "";
 }

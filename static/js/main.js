@@ -307,7 +307,7 @@ function exposeTestHooks() {
     get status() { return S.run.state?.status ?? null; },
     get message() { return S.run.state?.message ?? null; },
     get t() { return S.run.state?.t ?? 0; },
-    get lr() { return S.run.state?.lr ?? null; },
+    get lr() { return S.run.state?.racers?.[0]?.lr ?? null; },
     get configLr() { return S.config.racers[0]?.lr ?? null; },
     get steps() { return S.run.history[0]?.t.length ?? 0; },
     get lastStepLr() {

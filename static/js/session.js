@@ -167,7 +167,7 @@ socket.setHandlers({
     const prev = S.run.state || {};
     // The status message carries each racer's status only: merge it into the full racer states.
     const racers = (prev.racers || []).map((r, k) => ({ ...r, ...((msg.racers || [])[k] || {}) }));
-    S.setState({ ...prev, status: msg.status, message: msg.message, stop_reason: msg.stop_reason, racers });
+    S.setState({ ...prev, status: msg.status, message: msg.message, racers });
     throughput.update();
     if (msg.status === "running") S.run.wantPlaying = true;
     else if (msg.status === "paused" || TERMINAL.includes(msg.status)) S.run.wantPlaying = false;

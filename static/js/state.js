@@ -351,7 +351,5 @@ export function setLandscape(landscape) {
 
 /** The racers' states (a single run is a race of one). */
 export function racerStates() {
-  const s = run.state;
-  if (!s) return [];
-  return s.racers && s.racers.length ? s.racers : [s];
+  return run.state?.racers || [];
 }

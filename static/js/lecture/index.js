@@ -145,7 +145,7 @@ function markTabs() {
 /** Read-only numbers for the browser tests. */
 export const probes = {
   open: () => active?.id ?? null,
-  runParams: () => (S.run.state?.params ? [...S.run.state.params] : null), // θ of the run now (a single run)
+  runParams: () => (S.run.state?.racers?.[0]?.params ? [...S.run.state.racers[0].params] : null), // θ of the run now (a single run)
   backprop: backprop.probes,
   compare: lossCompare.probes,
   guess: guessVsGd.probes,
