@@ -59,7 +59,7 @@ class Racer:
 
 
 def resolve_box(spec: dict[str, Any], problem: Problem, start: np.ndarray) -> None:
-    """Random search: fill in a missing box (engine.landscape.guess_box: it never looks at the minimum) and check it (in place)."""
+    """Random search: fill in a missing box (landscape.guess_box: it never looks at the minimum) and check it."""
     if spec["name"] != "random_search":
         return
     if spec.get("low") is None or spec.get("high") is None:
