@@ -196,6 +196,12 @@ def d(page: Any, expr: str) -> Any:
     return page.evaluate(f"() => window.__descent.{expr}")
 
 
+def settle(page: Any, frames: int = 3) -> None:
+    """Wait for `frames` animation frames (the charts drew what they were given): a wait on the page, not a sleep."""
+    page.evaluate("(n) => new Promise((done) => { "
+                  "const f = (k) => (k ? requestAnimationFrame(() => f(k - 1)) : done()); f(n); })", frames)
+
+
 def shot(page: Any, shots: Path | None, name: str, away: bool = False) -> None:
     """Save a screenshot when $DESCENT_SCREENSHOTS is set (`away`: the pointer out of the picture first)."""
     if shots is not None:

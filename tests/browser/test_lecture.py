@@ -5,7 +5,6 @@ random guessing vs descent, a network's loss-landscape slice, and one update ste
 from __future__ import annotations
 
 import json
-import time
 import urllib.request
 from pathlib import Path
 from typing import Any
@@ -13,7 +12,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import ConsoleLog, Server, shot
+from tests.browser.conftest import ConsoleLog, Server, settle, shot
 
 READY = "() => window.__descent && window.__descent.runId && window.__descent.socketOpen() && window.__descent.status"
 TWO_LAYER = "/?lesson=backpropagation"  # [2, 3, 1], sigmoid hidden units and output, cross-entropy
@@ -86,7 +85,7 @@ def test_loss_compare_two_surfaces_racing(page: Any, server: Server, console: Co
     page.wait_for_function("() => window.__descent.lecture.compare.shown() === "
                            "window.__descent.lecture.compare.steps()", timeout=15_000)
     expect(page.get_by_test_id("cmp-summary")).to_contain_text("cross-entropy")
-    time.sleep(0.3)
+    settle(page)
     shot(page, shots, "lecture-loss-compare")
     assert console.ours() == []
 
@@ -103,7 +102,7 @@ def test_guess_vs_descent(page: Any, server: Server, console: ConsoleLog, shots:
     assert lecture(page, "guess.logAxes()") == ["log", "log"]
     assert lecture(page, "guess.tableRows('rs')") > 5 and lecture(page, "guess.tableRows('gd')") > 5
     expect(page.get_by_test_id("guess-summary")).to_contain_text("evaluations of J")
-    time.sleep(0.4)
+    settle(page)
     shot(page, shots, "lecture-guess-vs-descent")
     assert console.ours() == []
 
@@ -137,7 +136,9 @@ def test_step_by_step_predicts_the_next_theta(page: Any, server: Server, console
     page.wait_for_function("() => window.__descent.lecture.explain.auto() && window.__descent.status === 'paused'")
     t0 = page.evaluate("() => window.__descent.t")
     page.wait_for_function(f"() => window.__descent.t === {t0 + 1}", timeout=10_000)
-    time.sleep(0.5)
+    # ... then the pause to read it: paused at t0 + 1, with that step explained.
+    page.wait_for_function(f"() => window.__descent.status === 'paused'"
+                           f" && window.__descent.lecture.explain.t() === {t0 + 1}")
     assert page.evaluate("() => [window.__descent.t, window.__descent.status]") == [t0 + 1, "paused"]
     page.get_by_test_id("explain-auto").click()
     assert not lecture(page, "explain.auto()")
@@ -163,6 +164,6 @@ def test_network_landscape_slice(page: Any, server: Server, console: ConsoleLog,
     assert lecture(page, "landscape.centreLoss()") == pytest.approx(run_loss, rel=1e-9)
     page.get_by_test_id("slice-directions").select_option("pca")
     page.wait_for_function("() => window.__descent.lecture.landscape.directions() === 'pca'")
-    time.sleep(0.4)
+    settle(page)
     shot(page, shots, "lecture-landscape-pca")
     assert console.ours() == []

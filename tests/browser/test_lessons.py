@@ -4,7 +4,6 @@ of each) and a bar that walks to the neighbouring lessons, and a teacher's edite
 from __future__ import annotations
 
 import json
-import time
 import urllib.request
 from pathlib import Path
 from typing import Any
@@ -13,7 +12,7 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import ConsoleLog, Server, shot
+from tests.browser.conftest import ConsoleLog, Server, settle, shot
 
 READY = "() => window.__descent && window.__descent.runId && window.__descent.socketOpen() && window.__descent.status"
 
@@ -103,7 +102,7 @@ def test_lesson_link_opens_in_its_state(
     for k in range(1, STEPS // 10 + 1):
         page.get_by_test_id("step").click(modifiers=["Shift"])
         page.wait_for_function(f"() => window.__descent.t >= {10 * k} || window.__descent.status !== 'paused'")
-    time.sleep(0.8)  # the lecture view and the slow charts catch up
+    settle(page, 6)  # the lecture view and the charts draw what they were given
     shot(page, shots, f"lesson-{LESSON_IDS.index(lesson_id) + 1:02d}-{lesson_id}", away=True)
     assert console.ours() == []
 

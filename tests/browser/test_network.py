@@ -95,7 +95,8 @@ def test_build_train_and_watch_the_weights_change(
     page.wait_for_function("() => window.__descent.t >= 400 && window.__descent.net.accuracy() >= 0.9", timeout=40_000)
     page.get_by_test_id("play").click()
     page.wait_for_function("() => window.__descent.status === 'paused'")
-    page.wait_for_timeout(400)  # the last weights and grid of the paused run reach the charts
+    # The last weights of the paused run reach the diagram.
+    page.wait_for_function(f"() => window.__descent.net.edge(1, 0, 0).value !== {json.dumps(edge0['value'])}")
 
     edge1 = d(page, "net.edge(1, 0, 0)")
     assert edge1["value"] != edge0["value"]
