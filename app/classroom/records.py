@@ -20,6 +20,7 @@ from typing import Any
 from app.db import is_postgres, open_db
 from app.errors import dumps
 from app.settings import Settings
+from app.store import new_id
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS {p}challenges (
@@ -58,6 +59,7 @@ class ChallengeRecords:
         self.max_students = settings.max_students
         self.max_attempts = settings.max_attempts
         self.max_board = settings.max_board
+        self.worker = settings.worker  # attempt ids start with it, as run ids do (the process holds the run)
         self.pg = is_postgres(settings.store_url)
         self.p = "descent_" if self.pg else ""
         # app/db.py makes the tables once, on first use (under an advisory lock on PostgreSQL)
@@ -114,7 +116,7 @@ class ChallengeRecords:
     # ----- attempts ------------------------------------------------------------------------------------
     def add_attempt(self, cid: str, student: str, name: str, record: dict[str, Any]) -> tuple[str, str]:
         """Keep a new attempt of `student` (the name folded); returns (its id, its public id on the board)."""
-        aid, public = secrets.token_urlsafe(16), secrets.token_urlsafe(6)
+        aid, public = new_id(self.worker), secrets.token_urlsafe(6)  # "<worker>.": routed to the run's process
         with self._tx(write=True) as conn:
             total = self._one(conn, "SELECT count(*) FROM {p}attempts WHERE challenge = ?", (cid,))[0]
             if total >= self.max_board:
