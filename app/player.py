@@ -76,7 +76,6 @@ class Player:
             "type": "status",
             "status": run.status,
             "message": run.message(),
-            "stop_reason": None if run.race else run.racers[0].stop_reason,
             "t": run.t,
             "racers": racers,
         }

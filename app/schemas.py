@@ -138,7 +138,7 @@ class StopReason(Resp):
 
 
 class RacerState(Resp):
-    """One racer's state."""
+    """One racer's state: where it is, how it is doing and its optimiser's settings."""
 
     t: int
     loss: float | None
@@ -147,15 +147,22 @@ class RacerState(Resp):
     stop_reason: StopReason | None
     optimizer: dict[str, Any]
     lr: float | None
-    params: list[float | None] | None = None
-    grad: list[float | None] | None = None
+    params: list[float | None] | None = Field(None, description="θ; left out above 16 parameters")
+    grad: list[float | None] | None = Field(None, description="∇J(θ); left out above 16 parameters")
+    opt_state: dict[str, list[float | None]] | None = Field(
+        None, description="the optimiser's state worth drawing (momentum buffers, first moments); up to 16 parameters")
+    last_guess: list[float | None] | None = Field(None, description="random search: the latest guess θ̃")
+    train_loss: float | None = Field(None, description="networks: J over the training examples")
+    test_loss: float | None = Field(None, description="networks: J over the test examples (null: none)")
+    train_accuracy: float | None = Field(None, description="networks (classification): accuracy on training examples")
+    test_accuracy: float | None = Field(None, description="networks (classification): accuracy on test examples")
 
 
 class RunState(Resp):
-    """A run's state; a single run's racer fields (params, loss, grad, optimizer, ...) are also at the top."""
+    """A run's state: run-level fields, and `racers` with one state per racer (a single run is a race of one)."""
 
     id: str
-    t: int
+    t: int = Field(description="steps taken by the racer that has taken the most")
     status: Status
     message: str
     race: bool
@@ -166,14 +173,7 @@ class RunState(Resp):
     problem: dict[str, Any]
     minimum: list[float | None] | None = None
     max_stable_lr: float | None = None
-    racers: list[RacerState]
-    loss: float | None = None
-    grad_norm: float | None = None
-    params: list[float | None] | None = None
-    grad: list[float | None] | None = None
-    optimizer: dict[str, Any] | None = None
-    lr: float | None = None
-    stop_reason: StopReason | None = None
+    racers: list[RacerState] = Field(min_length=1)
 
 
 class RunSummary(Resp):

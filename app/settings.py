@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 ENV_PREFIX = "DESCENT_"
-WORKER_NAME = re.compile(r"[A-Za-z0-9]{1,16}")
+
+
+def worker_name_ok(name: str) -> bool:
+    """A process name: 1-16 ASCII letters and digits (it starts run ids; deploy/nginx_conf.py routes on it)."""
+    return 1 <= len(name) <= 16 and name.isascii() and name.isalnum()
 
 
 @dataclass(frozen=True)
@@ -57,7 +60,7 @@ class Settings:
                 raise ValueError(f"{f.name} ({ENV_PREFIX}{f.name.upper()}) must be > 0, got {value}")
         if self.api_token is not None and not self.api_token.strip():
             raise ValueError(f"api_token ({ENV_PREFIX}API_TOKEN) must not be blank")
-        if self.worker is not None and not WORKER_NAME.fullmatch(self.worker):
+        if self.worker is not None and not worker_name_ok(self.worker):
             raise ValueError(f"worker ({ENV_PREFIX}WORKER) must be 1-16 letters and digits (it starts run ids, "
                              f"and the proxy routes on it), got {self.worker!r}")
 

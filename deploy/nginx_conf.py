@@ -18,7 +18,7 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 
 TEMPLATE = Path(__file__).with_name("nginx.conf.in")
-WORKER_NAME = re.compile(r"[A-Za-z0-9]{1,16}")  # the same rule as app.settings.WORKER_NAME
+WORKER_NAME = re.compile(r"[A-Za-z0-9]{1,16}")  # the same rule as app.settings.worker_name_ok
 TEMP_DIRS = ("body", "proxy", "fastcgi", "uwsgi", "scgi")
 # Paths that name a run's owner: run ids, watch tokens and attempt ids all start "<worker>." (the same in the
 # template's locations).

@@ -68,6 +68,19 @@ class History:
             self.guess_loss[i] = guess_loss
         self.n += 1
 
+    def extend(self, t0: int, loss: np.ndarray, grad_norm: np.ndarray, lr: np.ndarray,
+               params: np.ndarray | None = None) -> None:
+        """Add rows t0 + 1, t0 + 2, ... at once (a compiled slice of steps; no random-search guesses)."""
+        k = len(loss)
+        while self.n + k > self._cap:
+            self._grow()
+        i = self.n
+        self.t[i : i + k] = np.arange(t0 + 1, t0 + k + 1)
+        self.loss[i : i + k], self.grad_norm[i : i + k], self.lr[i : i + k] = loss, grad_norm, lr
+        if self.keep_params and params is not None:
+            self.params[i : i + k] = params
+        self.n += k
+
     def records(self, start: int = 0, stop: int | None = None, racer: int | None = None) -> list[dict[str, Any]]:
         """Rows [start, stop) as JSON-ready dicts; non-finite numbers become None."""
         stop = self.n if stop is None else min(stop, self.n)

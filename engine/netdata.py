@@ -209,8 +209,8 @@ def make_data(spec: dict[str, Any] | None) -> NetData:
 def user_settings() -> list[dict[str, Any]]:
     """The settings beside points or CSV, described (for the registry)."""
     return [f.describe() for f in USER_SETTINGS] + [
-        Setting("standardize", "bool", None, "standardise the inputs (default: true for CSV, false for points)",
-                nullable=True).describe()]
+        Setting("standardize", "bool", True, "standardise the inputs to mean 0 and deviation 1 over the training "
+                "set (default: true for CSV, false for points)").describe()]
 
 
 __all__ = ["FEATURES", "NetData", "TEST_RATIO", "USER_SETTINGS", "build", "make_data", "split"]

@@ -140,8 +140,9 @@ class NetworkProblem(Problem):
             "raw_features": self.data.raw_width,
             **self.data.info(),
         }
-        if self.data.raw_width >= 2:
-            out["plane"] = make_plane(self.data).describe()
+        if self.data.raw_width >= 2:  # the default plane, in words (grids carry their own plane in full)
+            plane = make_plane(self.data).describe()
+            out["plane"] = {k: plane[k] for k in ("mode", "axes", "features", "text")}
         if self.dim <= 64:
             out["param_names"] = list(self.param_names)
         return out
@@ -159,7 +160,7 @@ class NetworkProblem(Problem):
             raise SettingsError("example", f"training examples are numbered 0 to {n - 1}")
         theta = np.asarray(theta, dtype=np.float64)
         grad = np.empty(self.dim)
-        mlp = self._inspect
+        mlp = self.mlp.clone()  # its own buffers: tables may be built in several threads, beside the run's steps
         mlp.bind(theta, grad)
         X, T = self.X[idx], self.T[idx]
         z = mlp.logits(np.ascontiguousarray(X.T))

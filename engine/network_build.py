@@ -109,7 +109,8 @@ def describe() -> dict[str, Any]:
         "losses": {loss.name: {"title": loss.title, "formula": loss.formula, "heads": list(loss.heads)}
                    for loss in LOSSES.values()},
         "inits": {i.name: {"title": i.title} for i in INITS.values()},
-        "datasets": {g.name: {"title": g.title, "task": g.task, "inputs": g.inputs,
+        "datasets": {g.name: {"title": g.title, "task": g.task, "inputs": g.inputs, "columns": g.columns,
+                              "classes": len(g.class_names) if g.class_names else None,
                               "settings": [f.describe() for f in g.settings]} for g in DATASETS2D.values()},
         "user_data": user_settings(),
         "settings": [f.describe() for f in NETWORK_SETTINGS],

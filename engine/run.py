@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from engine.fastpath import stepper
 from engine.groups import Group, State, opt_state, racer_states, regroup, restack, step_groups
 from engine.history import History
 from engine.optimizers import OPTIMIZERS, check_optimizer
@@ -146,6 +147,9 @@ class Run:
         """Advance every active racer up to n times; return the number of racer-steps taken."""
         taken = 0
         with np.errstate(all="ignore"):  # divergence is detected and reported, not warned about
+            fast = stepper(self)  # the compiled kernel, when it covers this run (engine/fastpath.py)
+            if fast is not None:
+                return fast(n)
             for _ in range(n):
                 if not any(self._active):
                     break
@@ -463,7 +467,7 @@ class Run:
         return f"{head}: {done} of {len(self.racers)} racers finished"
 
     def state(self) -> dict[str, Any]:
-        """The whole run as JSON-ready types: a single run's racer fields are also at the top level."""
+        """The whole run as JSON-ready types: run-level fields and `racers`, one state per racer (a single run too)."""
         info = self._info
         if info is None:  # a problem never changes once built: its facts (eigenvalues...) are computed once
             info = self._info = self.problem.info()
@@ -481,10 +485,6 @@ class Run:
             "max_stable_lr": info.get("max_stable_lr"),
             "racers": [self.racer_state(i) for i in range(len(self.racers))],
         }
-        if not self.race:
-            out.update({k: v for k, v in out["racers"][0].items() if k not in ("t", "status")})
-        elif "train_loss" in out["racers"][0]:
-            out.update({k: out["racers"][0][k] for k in ("train_loss", "test_loss", "train_accuracy", "test_accuracy")})
         return out
 
     def records(self, cursor: list[int] | None = None) -> tuple[list[dict[str, Any]], list[int]]:

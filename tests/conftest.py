@@ -1,4 +1,5 @@
-"""Fixtures for every test directory: a real PostgreSQL server for the tests of the shared store.
+"""Fixtures for every test directory: a real PostgreSQL server for the tests of the shared store, and the
+deployment (app processes behind nginx) for the deploy and browser tests.
 
 DESCENT_TEST_POSTGRES_URL names a server to use; otherwise the tests start their own (Debian's `postgresql`
 package, which `make test` installs): a cluster in a temporary directory on a unix socket, for the session.
@@ -15,13 +16,7 @@ from collections.abc import Iterator
 import pytest
 
 from deploy.postgres import Cluster, available
-
-
-def no_server(why: str) -> None:
-    """Skip (a machine without PostgreSQL), or fail under CI (which must run every test)."""
-    if os.environ.get("CI"):
-        pytest.fail(f"{why} (CI runs the PostgreSQL tests: `make test` installs the postgresql package)")
-    pytest.skip(why)
+from tests.deploy.stack import Stack, no_server, running_stack
 
 
 @pytest.fixture(scope="session")
@@ -41,3 +36,9 @@ def postgres_url() -> Iterator[str]:
     finally:
         cluster.stop()
         shutil.rmtree(directory, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def stack(postgres_url: str) -> Iterator[Stack]:
+    """Two app processes (w1, w2) behind nginx on loopback, saved runs in `postgres_url` (tests/deploy/stack.py)."""
+    yield from running_stack(postgres_url)

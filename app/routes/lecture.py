@@ -1,8 +1,11 @@
 """Inside the lecture: the backprop table, cross-entropy vs quadratic cost, loss-landscape slices, one update
 explained, and the lessons.
 
-Each view is computed by the engine in a worker thread holding the run's lock (app/compute.py): the run's
-play loop waits for it, so the bounds below keep every view to about a second at most. A view's cost grows
+Each view is computed by the engine in a worker thread. The long ones (backprop table, slices, the line, the loss
+comparison) hold the run's lock only to copy what they read (the racer's weights, its step, the trajectory's
+list), then compute from that copy with the lock released: the run keeps playing meanwhile. `explain` reads the
+optimiser's state and the next mini-batch, so it holds the lock (app/compute.py); it is quick. The bounds below
+keep every view to about a second at most. A view's cost grows
 with grid points × training examples × parameters; past `MAX_WORK` multiply-adds the grid size (or the number
 of steps) is refused with a 422 that names it and says the largest allowed for this run.
 """
@@ -14,8 +17,9 @@ from types import SimpleNamespace
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Response
+from starlette.concurrency import run_in_threadpool
 
-from app.compute import check_racer, json_off_loop, network_of
+from app.compute import check_racer, json_bytes, json_off_loop, network_of
 from app.deps import EntryDep
 from app.errors import RequestError
 from app.schemas import error_responses
@@ -56,14 +60,25 @@ def _cost(problem: NetworkProblem) -> float:
     return float(max(1, problem.data.train.n * problem.mlp.counts()["weights"]))
 
 
-def thinned(run: Run, keep: int) -> Any:
-    """The run as run_slice reads it, its trajectory thinned to `keep` snapshots (the engine evaluates J at each:
-    up to 400 of them, more than a big network's budget), the first and the last kept."""
-    traj = run.trajectory
+def thinned(run: Run, keep: int = 1 << 30) -> Any:
+    """A copy of the run as run_slice and run_line read it (problem, start, θ, each racer's t, the trajectory),
+    taken under the run's lock so the view can be computed without it; the trajectory thinned to `keep` snapshots
+    (the engine evaluates J at each: up to 400 of them, more than a big network's budget), first and last kept."""
+    traj = list(run.trajectory)  # its entries are copies already, never changed in place
     if len(traj) > keep:
         idx = sorted({round(k * (len(traj) - 1) / max(1, keep - 1)) for k in range(keep)})
         traj = [traj[i] for i in idx]
-    return SimpleNamespace(problem=run.problem, theta=run.theta, racers=run.racers, trajectory=traj)
+    return SimpleNamespace(problem=run.problem, start=run.start.copy(), theta=run.theta.copy(),
+                           racers=[SimpleNamespace(t=r.t) for r in run.racers], trajectory=traj)
+
+
+async def off_lock(entry: EntryDep, take: Callable[[], Any], compute: Callable[[Any], Any]) -> Response:
+    """compute(take()) as JSON: `take` copies what the view reads under the run's lock, `compute` runs (and is
+    encoded) in a worker thread after the lock is released, so a long view never stalls the run's steps."""
+    async with entry.player.lock:
+        snap = take()
+    body = await run_in_threadpool(json_bytes, lambda: compute(snap))
+    return Response(body, media_type="application/json")
 
 
 # ----- backpropagation -----------------------------------------------------------------------------------
@@ -83,7 +98,8 @@ async def backprop(
     if example >= n_train:
         raise RequestError(("query", "example"), f"training examples are numbered 0 to {n_train - 1}")
     use_fd = problem.dim <= FD_PARAMS if fd is None else fd
-    return await json_off_loop(lambda: backprop_table(problem, entry.run.theta[racer].copy(), example, use_fd), entry)
+    return await off_lock(entry, lambda: entry.run.theta[racer].copy(),
+                          lambda theta: backprop_table(problem, theta, example, use_fd))
 
 
 # ----- cross-entropy vs quadratic -------------------------------------------------------------------------
@@ -118,8 +134,8 @@ async def run_loss_compare(
     problem = network_of(entry, "the loss comparison")
     check_racer(entry.run, racer)
     _check_compare(problem, n, steps)
-    return await json_off_loop(
-        lambda: loss_compare(problem, entry.run.theta[racer].copy(), w1, w2, n, span, steps, lr), entry)
+    return await off_lock(entry, lambda: entry.run.theta[racer].copy(),
+                          lambda theta: loss_compare(problem, theta, w1, w2, n, span, steps, lr))
 
 
 @router.get("/loss-compare", response_model=LossCompare, summary="Cross-entropy vs quadratic cost (the lecture's "
@@ -156,8 +172,8 @@ async def loss_slice(
     cost = _cost(problem)
     limit_work("n", n, 2, lambda v: v * v, cost)
     keep = max(2, int(MAX_WORK / cost) - n * n)  # trajectory snapshots that fit in what the grid leaves
-    return await json_off_loop(
-        lambda: run_slice(thinned(entry.run, keep), racer, directions, n, span, seed, biases), entry)
+    return await off_lock(entry, lambda: thinned(entry.run, keep),
+                          lambda snap: run_slice(snap, racer, directions, n, span, seed, biases))
 
 
 @router.get("/runs/{run_id}/line", response_model=LossLine, responses=RUN_ERRORS,
@@ -170,7 +186,7 @@ async def loss_line(
     problem = network_of(entry, "the loss line")
     check_racer(entry.run, racer)
     limit_work("n", n, 2, lambda v: v + 2, _cost(problem))
-    return await json_off_loop(lambda: run_line(entry.run, racer, n), entry)
+    return await off_lock(entry, lambda: thinned(entry.run), lambda snap: run_line(snap, racer, n))
 
 
 # ----- one update --------------------------------------------------------------------------------------------

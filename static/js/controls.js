@@ -231,7 +231,7 @@ export function createControls(registry, intents, limits = {}) {
   }
 
   function batchNote(state) {
-    const b = state.optimizer?.batch_size;
+    const b = state.racers?.[0]?.optimizer?.batch_size;
     return b !== null && b !== undefined ? " <span class=\"muted\">(full-batch figures)</span>" : "";
   }
 

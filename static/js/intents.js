@@ -60,6 +60,12 @@ export function createIntents(app) {
       if ("lr" in r && old.lr !== undefined) r.lr = old.lr;
       if ("batch_size" in r && old.batch_size !== undefined) r.batch_size = old.batch_size;
       S.setConfig({ racers: [r] });
+      if (name === "random_search") {
+        // Guessing uses no gradient: its arrows and the ε test do not apply (the guess box is drawn instead).
+        const view = { arrows: false, stepArrows: false };
+        S.setConfig({ view, stop: { grad_norm: null } });
+        render.setView(view);
+      }
       sync();
       session.startRun();
     },

@@ -23,7 +23,7 @@ import { PANELS } from "./panels/index.js";
 import { createReplay } from "./replay.js";
 import { createSaved } from "./saved.js";
 import * as exporter from "./export.js";
-import * as lecture from "./lecture/index.js";
+import { createLecture } from "./lecture/index.js";
 import * as classroom from "./classroom/index.js";
 
 function readJson(id) {
@@ -56,7 +56,10 @@ function sanitized(config, registry) {
 function keyHandler(intents) {
   return (ev) => {
     const tag = ev.target.tagName;
-    if (["INPUT", "SELECT", "TEXTAREA", "BUTTON"].includes(tag) || ev.ctrlKey || ev.metaKey || ev.altKey) return;
+    if (ev.ctrlKey || ev.metaKey || ev.altKey) return;
+    // A slider keeps the focus after a drag: Space still plays there (its arrows still move it).
+    const slider = tag === "INPUT" && ev.target.type === "range";
+    if (slider ? ev.key !== " " : ["INPUT", "SELECT", "TEXTAREA", "BUTTON"].includes(tag)) return;
     if (ev.key === " ") {
       ev.preventDefault();
       intents.togglePlay();
@@ -113,7 +116,8 @@ function boot() {
   };
   const replay = createReplay({ adoptConfig, adoptRun: app.session.adoptRun, startRun: app.session.startRun });
   S.readUrl(); // after replay.init, which reads ?replay=… before the URL is rewritten
-  lecture.readLink(registry); // a lesson link: its preset becomes the config
+  app.lecture = createLecture();
+  app.lecture.readLink(registry); // a lesson link: its preset becomes the config
   S.setConfig(sanitized(S.config, registry));
   S.writeUrlNow();
   app.controls = createControls(registry, app.intents, limits);
@@ -124,7 +128,7 @@ function boot() {
   app.race.sync(S.config);
   S.on("config", () => app.race.sync(S.config));
   document.addEventListener("keydown", keyHandler(app.intents));
-  lecture.init({
+  app.lecture.init({
     step: (n) => app.intents.step(n),
     pause: () => app.session.pause(),
     startRace: made.startRace, // random guessing vs descent, on the data on screen

@@ -10,6 +10,20 @@ import { esc } from "./lecture/common.js";
 
 const MAX_PAIRED = 8; // slices offered between the first 8 features (28 pairs); beyond, PCA
 
+/** Say how the inputs were standardised (the means and deviations of the training set), or hide the line. */
+function standardized(problem) {
+  const el = document.getElementById("net-standardize");
+  if (!el) return;
+  const s = problem.standardize;
+  el.hidden = !s;
+  if (!s) return;
+  const names = problem.input_names || [];
+  const g = (v) => String(Number(Number(v).toPrecision(3)));
+  el.textContent = "inputs standardised, (x − mean) / sd over the training set: "
+    + s.mean.map((m, k) => `${names[k] || `x${k + 1}`} ${g(m)} ± ${g(s.std[k])}`).join(", ");
+  el.title = el.textContent;
+}
+
 /** The plane picker in `field` (holding `select`), the sentence in `text`; onChange() after a new pick. */
 export function createPlaneChoice(field, select, text, onChange) {
   let id = null;
@@ -53,6 +67,7 @@ export function createPlaneChoice(field, select, text, onChange) {
         announce();
       }
       text.hidden = true;
+      standardized(problem);
     },
     /** The query parameters of the plane picked ({} for two features or fewer: the server's plane). */
     choice: () => (many ? { ...current } : {}),

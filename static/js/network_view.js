@@ -97,12 +97,13 @@ function counting(layers) {
 
 function readout(state) {
   const el = document.querySelector('[data-readout="test_accuracy"]');
-  if (!el || !state) return;
+  const r0 = state?.racers?.[0];
+  if (!el || !r0) return;
   let text = "–";
   if (state.problem?.task === "regression") {
-    text = fmt(state.test_loss ?? state.train_loss, 4);
+    text = fmt(r0.test_loss ?? r0.train_loss, 4);
   } else {
-    const a = state.test_accuracy ?? state.train_accuracy;
+    const a = r0.test_accuracy ?? r0.train_accuracy;
     if (a !== null && a !== undefined) text = `${fmt(100 * a, 3)} %`;
   }
   if (el.textContent !== text) el.textContent = text;
@@ -186,15 +187,16 @@ export function createNetworkView() {
   }
 
   function addSample(state) {
-    if (!state || state.train_loss === undefined || state.t === lastT) return false;
+    const r0 = state?.racers?.[0]; // the figures are racer 0's
+    if (!r0 || r0.train_loss === undefined || state.t === lastT) return false;
     if (samples.t.length && state.t < samples.t[samples.t.length - 1]) return false;
     lastT = state.t;
     for (const target of [samples, fresh]) {
       target.t.push(state.t);
-      target.train_loss.push(state.train_loss);
-      target.test_loss.push(state.test_loss);
-      target.train_accuracy.push(state.train_accuracy);
-      target.test_accuracy.push(state.test_accuracy);
+      target.train_loss.push(r0.train_loss);
+      target.test_loss.push(r0.test_loss);
+      target.train_accuracy.push(r0.train_accuracy);
+      target.test_accuracy.push(r0.test_accuracy);
     }
     return true;
   }
@@ -270,8 +272,8 @@ export function createNetworkView() {
     thumbs: hidden.probes.thumbCount,
     hiddenUpdates: hidden.probes.updateCount,
     samples: metrics.probes.sampleCount,
-    accuracy: () => S.run.state?.test_accuracy ?? null,
-    trainAccuracy: () => S.run.state?.train_accuracy ?? null,
+    accuracy: () => S.run.state?.racers?.[0]?.test_accuracy ?? null,
+    trainAccuracy: () => S.run.state?.racers?.[0]?.train_accuracy ?? null,
     problem: () => structuredClone(S.run.state?.problem ?? null),
   };
 

@@ -2,7 +2,6 @@
 // loadProbes): the page itself never imports this module.
 
 import * as S from "./state.js";
-import * as lecture from "./lecture/index.js";
 
 /** Define window.__descent from the page's parts (main.js's app: render, session, ...). */
 export function install(app) {
@@ -13,7 +12,7 @@ export function install(app) {
     get status() { return S.run.state?.status ?? null; },
     get message() { return S.run.state?.message ?? null; },
     get t() { return S.run.state?.t ?? 0; },
-    get lr() { return S.run.state?.lr ?? null; },
+    get lr() { return S.run.state?.racers?.[0]?.lr ?? null; },
     get configLr() { return S.config.racers[0]?.lr ?? null; },
     get steps() { return S.run.history[0]?.t.length ?? 0; },
     get lastStepLr() {
@@ -43,8 +42,8 @@ export function install(app) {
     net: new Proxy({}, {
       get: (_, k) => r.net()?.[k] ?? ({
         problem: () => structuredClone(S.run.state?.problem ?? null),
-        accuracy: () => S.run.state?.test_accuracy ?? null,
-        trainAccuracy: () => S.run.state?.train_accuracy ?? null,
+        accuracy: () => S.run.state?.racers?.[0]?.test_accuracy ?? null,
+        trainAccuracy: () => S.run.state?.racers?.[0]?.train_accuracy ?? null,
       }[k] || (() => null)),
     }),
     // Races (test_race.py).
@@ -59,7 +58,7 @@ export function install(app) {
     // Share, save, export (test_share.py): racer k's history columns.
     lossesOf: (k = 0) => [...(S.run.history[k]?.loss ?? [])],
     stepsTOf: (k = 0) => [...(S.run.history[k]?.t ?? [])],
-    lecture: lecture.probes, // the lecture's views and lessons (test_lecture.py, test_lessons.py)
+    lecture: app.lecture.probes, // the lecture's views and lessons (test_lecture.py, test_lessons.py)
   };
   Object.defineProperty(window, "__descent", { value: Object.freeze(hooks), writable: false });
 }

@@ -56,7 +56,7 @@ export function createRender(hooks) {
   const run = $("run-panel");
   run?.addEventListener("pointerenter", () => { pointerOnRun = true; });
   run?.addEventListener("pointerleave", () => { pointerOnRun = false; });
-  const aboutToAct = () => pointerOnRun;
+  const aboutToAct = () => pointerOnRun && S.playing(); // paused or finished: it catches up at once
 
   // Live updates per chart, paced by what each redraw costs: a chart that took d ms waits factor × d before the
   // next, so together they keep the page free for input most of each second. The 3-D view, the costliest by

@@ -154,7 +154,7 @@ export function createSaved(button, replay) {
       nowKey = "";
       return;
     }
-    const loss = st.race ? Math.min(...(st.racers || []).map((r) => r.loss).filter(Number.isFinite)) : st.loss;
+    const loss = st.race ? Math.min(...(st.racers || []).map((r) => r.loss).filter(Number.isFinite)) : st.racers?.[0]?.loss;
     const key = `${st.status}|${st.t}|${loss}|${racersText(st)}|${S.config.kind}`;
     if (key === nowKey) return; // a playing run sends ~30 states a second
     nowKey = key;

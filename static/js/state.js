@@ -236,7 +236,7 @@ export function setState(state, full = false) {
 export function setStatus(msg) {
   const prev = run.state || {};
   const racers = (prev.racers || []).map((r, k) => ({ ...r, ...((msg.racers || [])[k] || {}) }));
-  setState({ ...prev, status: msg.status, message: msg.message, stop_reason: msg.stop_reason, racers });
+  setState({ ...prev, status: msg.status, message: msg.message, racers });
 }
 
 /** Points of the data plot. */
@@ -262,7 +262,5 @@ export function setLandscape(landscape) {
 
 /** The racers' states (a single run is a race of one). */
 export function racerStates() {
-  const s = run.state;
-  if (!s) return [];
-  return s.racers && s.racers.length ? s.racers : [s];
+  return run.state?.racers || [];
 }

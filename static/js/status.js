@@ -40,9 +40,9 @@ export function show(status, message) {
 
 /** The racer the readout shows in a race: the one with the smallest J (a single run shows itself). */
 function leader(state) {
-  if (!state.race || !state.racers?.length) return state;
+  if (!state.racers?.length) return state;
   let best = state.racers[0];
-  for (const r of state.racers) if (Number.isFinite(r.loss) && !(r.loss >= best.loss)) best = r;
+  if (state.race) for (const r of state.racers) if (Number.isFinite(r.loss) && !(r.loss >= best.loss)) best = r;
   return { ...best, t: state.t };
 }
 

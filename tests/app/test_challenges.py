@@ -153,7 +153,7 @@ def test_an_attempt_is_reached_only_through_its_id(client: StrictClient) -> None
     with client.websocket_connect(f"/api/attempts/{a['id']}/stream") as ws:
         recv(ws)
         ws.send_json({"type": "reset"})  # allowed: the same start
-        assert recv_until(ws, "reset")[0]["state"]["params"] == [-1.0, 4.0]
+        assert recv_until(ws, "reset")[0]["state"]["racers"][0]["params"] == [-1.0, 4.0]
         ws.send_json({"type": "play", "speed": 2000})
         recv_until(ws, "status", where=lambda m: m["status"] == "stopped")
     assert client.get(f"/api/challenges/{c['id']}/board").json()["rows"][0]["t"] == LIMIT

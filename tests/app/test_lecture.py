@@ -75,7 +75,7 @@ def test_loss_compare_of_a_run(client: StrictClient, net: dict[str, Any]) -> Non
     p1, p2 = c["indices"]["w1"]["param"], c["indices"]["w2"]["param"]
     assert c["centre"] == [run.theta[0][p1], run.theta[0][p2]] == [c["w1"][3], c["w2"][3]]
     state = client.get(f"/api/runs/{net['id']}").json()
-    assert c["ce"][3][3] == pytest.approx(state["loss"], rel=1e-12)  # the run's own BCE at its own weights
+    assert c["ce"][3][3] == pytest.approx(state["racers"][0]["loss"], rel=1e-12)  # the run's own BCE at its own weights
     assert c["paths"]["ce"][0][:2] == c["paths"]["quadratic"][0][:2] == c["start"]
     assert loc_of(client.get(url(net, "loss-compare"), params={"w1": 6})) == ["query", "w1"]
     for params in ({"n": 102}, {"steps": 2001}, {"lr": 0}, {"span": "inf"}):
@@ -99,7 +99,7 @@ def test_loss_compare_of_the_lectures_small_network(client: StrictClient) -> Non
 @pytest.mark.parametrize("directions", ["random", "filter", "pca"])
 def test_slice_centre_is_the_runs_loss(client: StrictClient, net: dict[str, Any], directions: str) -> None:
     sl = client.get(url(net, "slice"), params={"directions": directions, "n": 9}).json()
-    loss = client.get(f"/api/runs/{net['id']}").json()["loss"]
+    loss = client.get(f"/api/runs/{net['id']}").json()["racers"][0]["loss"]
     assert sl["directions"] == directions and len(sl["alpha"]) == len(sl["beta"]) == 9
     assert np.array(sl["loss"]).shape == (9, 9) and sl["alpha"][4] == sl["beta"][4] == 0.0
     assert sl["loss"][4][4] == pytest.approx(loss, rel=1e-12) and sl["centre_loss"] == pytest.approx(loss, rel=1e-12)
@@ -133,7 +133,7 @@ def test_line_from_the_start_to_the_weights(client: StrictClient, net: dict[str,
     first = client.get(url(net, "history")).json()["steps"][0]["loss"]
     alpha = line["alpha"]
     assert alpha[0] == -0.5 and alpha[-1] == 1.5 and 0.0 in alpha and 1.0 in alpha
-    assert line["loss"][alpha.index(1.0)] == pytest.approx(state["loss"]) == line["end_loss"]
+    assert line["loss"][alpha.index(1.0)] == pytest.approx(state["racers"][0]["loss"]) == line["end_loss"]
     assert line["loss"][alpha.index(0.0)] == pytest.approx(first) == line["start_loss"]
     assert line["t"] == 25 and line["distance"] > 0
 
@@ -155,7 +155,7 @@ def test_explain_is_the_next_step_and_moves_nothing(client: StrictClient) -> Non
 def test_explain_a_network_and_a_surface(client: StrictClient, net: dict[str, Any]) -> None:
     ex = client.get(url(net, "explain")).json()
     assert ex["dim"] == 13 and len(ex["theta"]["values"]) == 13
-    loss_next = client.post(url(net, "step"), json={"n": 1}).json()["state"]["loss"]
+    loss_next = client.post(url(net, "step"), json={"n": 1}).json()["state"]["racers"][0]["loss"]
     assert ex["loss_next"] == pytest.approx(loss_next, rel=1e-12)
     surface = new_run(client, {"problem": {"kind": "surface", "name": "booth"}, "optimizer": {"lr": 0.01}})
     ex = client.get(url(surface, "explain")).json()

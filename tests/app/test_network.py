@@ -40,7 +40,7 @@ def test_network_run_from_the_issue_spec(client: StrictClient) -> None:
     assert p["counts"] == {"neurons": 9, "weights": 28, "biases": 9, "params": 37} and p["dim"] == 37
     assert p["n_train"] == 40 and p["n_test"] == 40 and p["task"] == "classification"
     for key in ("train_loss", "test_loss", "train_accuracy", "test_accuracy"):
-        assert isinstance(s[key], float)
+        assert isinstance(s["racers"][0][key], float)
     r = client.post(url(s, "step"), json={"n": 30})
     assert r.status_code == 200 and r.json()["state"]["t"] == 30
     net = client.get(url(s, "network")).json()
@@ -110,7 +110,7 @@ def test_user_points_and_csv(client: StrictClient) -> None:
     pts = [[-1, -1, 0], [-0.5, -1, 0], [1, 1, 1], [0.5, 1, 1], [1, -1, 2], [0.8, -0.6, 2]]
     s = new_run(client, {"problem": {"kind": "network", "data": {"points": pts, "test_ratio": 0}}})
     assert s["problem"]["head"] == "softmax" and s["problem"]["layers"] == [2, 4, 4, 3]
-    assert s["problem"]["n_train"] == 6 and s["test_loss"] is None
+    assert s["problem"]["n_train"] == 6 and s["racers"][0]["test_loss"] is None
     csv = "x,y\n0,0\n1,0.8\n2,0.9\n3,0.1\n"
     s = new_run(client, {"problem": {"kind": "network", "data": {"csv": csv, "seed": 2}}})
     assert s["problem"]["task"] == "regression" and s["problem"]["layers"] == [1, 4, 4, 1]
@@ -165,7 +165,7 @@ def test_predict_bounds_name_the_field(client: StrictClient) -> None:
 
 def test_one_input_regression_predicts_a_curve(client: StrictClient) -> None:
     s = new_run(client, {"problem": SINE})
-    assert s["problem"]["head"] == "identity" and s["train_accuracy"] is None
+    assert s["problem"]["head"] == "identity" and s["racers"][0]["train_accuracy"] is None
     c = client.get(url(s, "predict"), params={"n": 7}).json()
     assert set(c) == {"x", "y"} and len(c["x"]) == len(c["y"]) == 7
     low, high = s["problem"]["input_box"]

@@ -29,10 +29,12 @@ def test_empty_body_is_generated_data_gd_lr_01(client: StrictClient) -> None:
     s = new_run(client)
     assert len(s["id"]) >= 22  # 128 random bits, URL-safe
     assert s["status"] == "ready" and s["t"] == 0
-    assert s["optimizer"]["name"] == "gd" and s["optimizer"]["lr"] == 0.1
+    assert s["racers"][0]["optimizer"]["name"] == "gd" and s["racers"][0]["optimizer"]["lr"] == 0.1
     assert s["problem"]["kind"] == "linear_regression" and s["problem"]["n"] == 100
-    for key in ("params", "loss", "grad", "grad_norm", "stop_reason", "stop", "minimum", "max_stable_lr"):
+    for key in ("stop", "minimum", "max_stable_lr"):
         assert key in s
+    for key in ("params", "loss", "grad", "grad_norm", "stop_reason"):
+        assert key in s["racers"][0] and key not in s  # one shape: racer fields live in racers
     r = client.post("/api/runs")  # no body at all
     assert r.status_code == 201
 
@@ -41,9 +43,9 @@ def test_full_spec_from_the_issue(client: StrictClient) -> None:
     s = new_run(client, {"problem": LINE, "optimizer": {"name": "gd", "lr": 0.2, "batch_size": None},
                          "stop": {"grad_norm": 1e-6, "delta_loss": None, "max_steps": 500},
                          "start": [1.0, -1.0], "seed": 3})
-    assert s["params"] == [1.0, -1.0] and s["start"] == [1.0, -1.0]
+    assert s["racers"][0]["params"] == [1.0, -1.0] and s["start"] == [1.0, -1.0]
     assert s["stop"] == {"grad_norm": 1e-6, "delta_loss": None, "max_steps": 500}
-    assert s["optimizer"]["lr"] == 0.2 and s["seed"] == 3
+    assert s["racers"][0]["optimizer"]["lr"] == 0.2 and s["seed"] == 3
     assert s["max_stable_lr"] == pytest.approx(2 / max(np.linalg.eigvalsh(np.array(s["problem"]["hessian"]))))
 
 
@@ -54,7 +56,7 @@ def test_points_csv_random_search_and_races(client: StrictClient) -> None:
     s = new_run(client, {"problem": {"kind": "linear_regression", "data": {"csv": "x,y\n0,1\n1,3\n\n2,5\n"}}})
     assert s["problem"]["n"] == 3
     s = new_run(client, {"optimizer": {"name": "random_search", "low": [-5, -5], "high": [5, 5]}})
-    assert s["optimizer"]["name"] == "random_search"
+    assert s["racers"][0]["optimizer"]["name"] == "random_search"
     s = new_run(client, {"racers": [{"name": "gd", "lr": 0.1}, {"name": "adam", "lr": 0.05}]})
     assert s["race"] is True and len(s["racers"]) == 2
 
@@ -177,7 +179,7 @@ def test_patch_lr_then_step_uses_it(client: StrictClient) -> None:
     first = client.post(f"/api/runs/{s['id']}/step", json={"n": 3}).json()
     assert [x["lr"] for x in first["steps"]] == [0.1, 0.1, 0.1]
     r = client.patch(f"/api/runs/{s['id']}", json={"optimizer": {"lr": 0.5}})
-    assert r.status_code == 200 and r.json()["optimizer"]["lr"] == 0.5 and r.json()["t"] == 3
+    assert r.status_code == 200 and r.json()["racers"][0]["optimizer"]["lr"] == 0.5 and r.json()["t"] == 3
     steps = client.post(f"/api/runs/{s['id']}/step", json={"n": 2}).json()["steps"]
     assert [(x["t"], x["lr"]) for x in steps] == [(4, 0.5), (5, 0.5)]
     # the update rule with the new rate: θ5 = θ4 − 0.5 ∇J(θ4), checked against the data
@@ -193,7 +195,8 @@ def test_patch_switches_optimizer_and_stop(client: StrictClient) -> None:
     r = client.patch(f"/api/runs/{s['id']}", json={"optimizer": {"name": "adam", "lr": 0.05}, "stop": {"max_steps": 7}})
     assert r.status_code == 200
     st = r.json()
-    assert st["optimizer"]["name"] == "adam" and st["optimizer"]["lr"] == 0.05 and st["stop"]["max_steps"] == 7
+    assert st["racers"][0]["optimizer"]["name"] == "adam"
+    assert st["racers"][0]["optimizer"]["lr"] == 0.05 and st["stop"]["max_steps"] == 7
     st = client.post(f"/api/runs/{s['id']}/step", json={"n": 50}).json()["state"]
     assert st["t"] == 7 and st["status"] == "stopped" and "max_steps" in st["message"]
 
@@ -219,14 +222,14 @@ def test_bad_patch_names_the_field_and_changes_nothing(client: StrictClient, tex
     got, _ = detail(client.patch(f"/api/runs/{s['id']}", content=text, headers={"content-type": "application/json"}))
     assert got == loc
     after = client.get(f"/api/runs/{s['id']}").json()
-    assert after["optimizer"] == s["optimizer"] and after["stop"] == s["stop"]
+    assert after["racers"][0]["optimizer"] == s["racers"][0]["optimizer"] and after["stop"] == s["stop"]
 
 
 def test_patch_is_atomic_when_stop_is_bad(client: StrictClient) -> None:
     s = new_run(client)
     r = client.patch(f"/api/runs/{s['id']}", json={"optimizer": {"lr": 0.3}, "stop": {"delta_loss": -1}})
     assert r.status_code == 422
-    assert client.get(f"/api/runs/{s['id']}").json()["optimizer"]["lr"] == 0.1
+    assert client.get(f"/api/runs/{s['id']}").json()["racers"][0]["optimizer"]["lr"] == 0.1
 
 
 def test_step_bounds(client: StrictClient, settings: Any) -> None:
@@ -244,10 +247,10 @@ def test_converges_over_rest(client: StrictClient) -> None:
     s = new_run(client)
     res = client.post(f"/api/runs/{s['id']}/step", json={"n": 5000}).json()
     st = res["state"]
-    assert st["status"] == "converged" and st["stop_reason"]["test"] == "grad_norm"
+    assert st["status"] == "converged" and st["racers"][0]["stop_reason"]["test"] == "grad_norm"
     assert st["message"].startswith("converged: ‖∇J‖ ≤ 1e-6 at t = ")
     assert res["steps"][-1]["t"] == st["t"] < 5000
-    assert np.allclose(st["params"], st["minimum"], atol=1e-5)
+    assert np.allclose(st["racers"][0]["params"], st["minimum"], atol=1e-5)
     again = client.post(f"/api/runs/{s['id']}/step", json={"n": 10}).json()
     assert again["steps"] == [] and again["state"]["t"] == st["t"]
 
@@ -259,7 +262,7 @@ def test_diverging_run_says_why_and_sends_no_nan(client: StrictClient) -> None:
     st = res["state"]
     assert st["status"] == "diverged"
     assert "2/λmax" in st["message"] and "learning rate 1 " in st["message"]
-    assert st["stop_reason"]["test"] == "diverged"
+    assert st["racers"][0]["stop_reason"]["test"] == "diverged"
     assert all(np.isfinite(x["loss"]) for x in res["steps"])
     hist = client.get(f"/api/runs/{s['id']}/history").json()["steps"]
     assert hist[-1]["t"] == st["t"] - 1 or hist[-1]["t"] == st["t"]
@@ -271,11 +274,11 @@ def test_reset(client: StrictClient) -> None:
     s = new_run(client)
     client.post(f"/api/runs/{s['id']}/step", json={"n": 5})
     st = client.post(f"/api/runs/{s['id']}/reset").json()
-    assert st["t"] == 0 and st["params"] == [0.0, 0.0] and st["status"] == "ready"
+    assert st["t"] == 0 and st["racers"][0]["params"] == [0.0, 0.0] and st["status"] == "ready"
     st = client.post(f"/api/runs/{s['id']}/reset", json={"params": [1.5, -2.0]}).json()
-    assert st["params"] == [1.5, -2.0] and st["start"] == [1.5, -2.0]
+    assert st["racers"][0]["params"] == [1.5, -2.0] and st["start"] == [1.5, -2.0]
     st = client.post(f"/api/runs/{s['id']}/reset", json={}).json()
-    assert st["params"] == [1.5, -2.0]  # given params became the start
+    assert st["racers"][0]["params"] == [1.5, -2.0]  # given params became the start
     hist = client.get(f"/api/runs/{s['id']}/history").json()["steps"]
     assert [h["t"] for h in hist] == [0]
     for body, loc in [('{"params": [1]}', ["body", "params"]), ('{"params": [1, NaN]}', ["body", "params", 1]),

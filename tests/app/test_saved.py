@@ -190,7 +190,7 @@ def test_changes_past_max_events_still_apply_but_are_only_counted(app_for: Calla
         assert c.patch(url, json={"optimizer": {"lr": 0.01 * (k + 1)}}).status_code == 200
     engine_run = c.app.state.store.entries[run["id"]].run  # type: ignore[attr-defined]
     assert len(engine_run.events) == 4 and engine_run.changes == 50  # kept: one past the limit
-    assert c.get(url).json()["optimizer"]["lr"] == 0.5  # the last change is in force
+    assert c.get(url).json()["racers"][0]["optimizer"]["lr"] == 0.5  # the last change is in force
     r = c.post(f"{url}/save", json={"name": "x"})
     assert r.status_code == 409 and "50" in r.json()["detail"] and "max_events" in r.json()["detail"]
     assert c.get(f"{url}/export").status_code == 409

@@ -87,7 +87,7 @@ def test_export_without_history_and_after_a_reset(client: StrictClient) -> None:
 
 def test_an_import_with_only_a_config_is_a_fresh_run(client: StrictClient) -> None:
     r = client.post("/api/runs/import", json={"config": {"optimizer": {"name": "adam", "lr": 0.1}}})
-    assert r.status_code == 201 and r.json()["t"] == 0 and r.json()["optimizer"]["name"] == "adam"
+    assert r.status_code == 201 and r.json()["t"] == 0 and r.json()["racers"][0]["optimizer"]["name"] == "adam"
 
 
 BAD: list[tuple[Any, list[Any]]] = [

@@ -99,7 +99,7 @@ def test_set_lr_mid_run_is_seen_in_the_next_frames(client: StrictClient) -> None
         switch = lrs.index(0.05)
         assert set(lrs[:switch]) <= {0.1} and set(lrs[switch:]) == {0.05}  # changes once, never back
         assert all(s["lr"] == 0.05 for s in frames_steps(after))  # every frame after the answer: new lr
-        assert [m for m in after if m["type"] == "frame"][0]["state"]["optimizer"]["lr"] == 0.05
+        assert [m for m in after if m["type"] == "frame"][0]["state"]["racers"][0]["optimizer"]["lr"] == 0.05
 
 
 @pytest.mark.parametrize(
@@ -164,11 +164,11 @@ def test_status_on_convergence_and_play_when_finished(client: StrictClient) -> N
         recv(ws)
         ws.send_json({"type": "play", "speed": 20000})
         done, before = recv_until(ws, "status", where=lambda m: m["status"] != "running")
-        assert done["status"] == "converged" and done["stop_reason"]["test"] == "grad_norm"
+        assert done["status"] == "converged" and done["racers"][0]["stop_reason"]["test"] == "grad_norm"
         assert done["message"].startswith("converged: ‖∇J‖ ≤ 1e-6 at t = ")
-        assert done["racers"] == [{"status": "converged", "stop_reason": done["stop_reason"]}]
+        assert [r["status"] for r in done["racers"]] == ["converged"] and "stop_reason" not in done
         last = frames_steps(before)[-1]["t"]
-        assert last == done["t"] == done["stop_reason"]["t"]  # the last steps came before the status
+        assert last == done["t"] == done["racers"][0]["stop_reason"]["t"]  # the last steps came before the status
         wait_for(lambda: player(client, run).task is None)
         ws.send_json({"type": "play", "speed": 100})
         again, _ = recv_until(ws, "status")
@@ -184,7 +184,7 @@ def test_step_reset_and_racers_messages(client: StrictClient) -> None:
         assert status["status"] == "paused" and [s["t"] for s in frames_steps(before)] == [1, 2, 3]
         ws.send_json({"type": "reset", "params": [2.0, 1.0]})
         reset, _ = recv_until(ws, "reset")
-        assert reset["state"]["params"] == [2.0, 1.0] and reset["state"]["t"] == 0
+        assert reset["state"]["racers"][0]["params"] == [2.0, 1.0] and reset["state"]["t"] == 0
         assert [(s["t"], s["params"]) for s in reset["steps"]] == [(0, [2.0, 1.0])]
         ws.send_json({"type": "add_racer", "racer": {"name": "adam", "lr": 0.1}})
         added, _ = recv_until(ws, "racers")
@@ -213,7 +213,7 @@ def test_rest_changes_reach_watchers(client: StrictClient) -> None:
         frame, _ = recv_until(ws, "frame", where=lambda m: bool(m["steps"]))
         assert [s["t"] for s in frame["steps"]] == [1, 2]
         client.patch(f"/api/runs/{run['id']}", json={"optimizer": {"lr": 0.3}})
-        frame, _ = recv_until(ws, "frame", where=lambda m: m["state"]["optimizer"]["lr"] == 0.3)
+        frame, _ = recv_until(ws, "frame", where=lambda m: m["state"]["racers"][0]["optimizer"]["lr"] == 0.3)
         client.post(f"/api/runs/{run['id']}/reset")
         reset, _ = recv_until(ws, "reset")
         assert reset["state"]["t"] == 0

@@ -30,7 +30,7 @@ def test_every_surface_is_a_problem_with_its_start_and_minima(client: StrictClie
         s = new_run(client, {"problem": {"kind": "surface", "name": name}, "optimizer": {"name": "gd", "lr": 1e-5}})
         p = s["problem"]
         assert p["kind"] == "surface" and p["name"] == name and p["dim"] == 2 and p["formula"] == surface.formula
-        assert s["start"] == list(surface.start) and s["params"] == list(surface.start)
+        assert s["start"] == list(surface.start) and s["racers"][0]["params"] == list(surface.start)
         assert p["minima"] == [list(m) for m in surface.minima({x.name: x.default for x in surface.settings})]
         assert s["minimum"] == (p["minima"][0] if p["minima"] else None)
         r = client.post(url(s, "step"), json={"n": 3})
@@ -41,7 +41,8 @@ def test_rosenbrock_state_settings_and_start(client: StrictClient) -> None:
     s = new_run(client, {"problem": {**ROSENBROCK, "a": 2, "b": 10}, "start": [0.5, -0.5]})
     assert s["problem"]["settings"] == {"a": 2.0, "b": 10.0} and s["problem"]["minima"] == [[2.0, 4.0]]
     assert s["minimum"] == [2.0, 4.0] and s["problem"]["minimum_loss"] == 0.0
-    assert s["start"] == [0.5, -0.5] and s["loss"] == pytest.approx((2 - 0.5) ** 2 + 10 * (-0.5 - 0.25) ** 2)
+    assert s["start"] == [0.5, -0.5]
+    assert s["racers"][0]["loss"] == pytest.approx((2 - 0.5) ** 2 + 10 * (-0.5 - 0.25) ** 2)
     assert s["max_stable_lr"] is None
     q = new_run(client, {"problem": {"kind": "surface", "name": "quadratic", "condition": 4}})
     assert q["problem"]["eigenvalues"] == pytest.approx([1.0, 4.0]) and q["max_stable_lr"] == pytest.approx(0.5)

@@ -60,7 +60,7 @@ def test_swagger_ui_renders_every_operation_offline(page: Any, server: Server, r
     ops = operations(server)
     page.goto(server.url + "/docs")
     page.wait_for_function("n => document.querySelectorAll('.opblock').length === n", arg=len(ops))
-    assert page.locator(".opblock").count() == len(ops) == 35
+    assert page.locator(".opblock").count() == len(ops) >= 35  # every operation, however many the app has
     assert page.locator(".opblock-summary-path", has_text="/api/runs/{run_id}/step").count() == 1
     page.locator(".opblock-summary", has_text="/api/health").first.click()  # open one, as a reader would
     page.wait_for_selector(".opblock.is-open .responses-wrapper")

@@ -109,7 +109,7 @@ def test_build_train_and_watch_the_weights_change(
     # It reached 90% while playing (waited for above); SGD on batches of 10 wanders a little after that, so the
     # paused state's test accuracy is checked against the server's, and for being well above the start's.
     acc1 = d(page, "net.accuracy()")
-    assert acc1 == server_state(server, run_id)["test_accuracy"]
+    assert acc1 == server_state(server, run_id)["racers"][0]["test_accuracy"]
     assert acc1 >= 0.75 and acc1 > acc0
     expect(page.get_by_test_id("readout-accuracy")).to_contain_text("%")
     shot(page, shots, "net-2-trained", away=True)

@@ -130,8 +130,8 @@ def test_the_link_reopens_the_same_setup(page: Any, server: Server, console: Con
     run_id = d(page, "runId")
     with urllib.request.urlopen(f"{server.url}/api/runs/{run_id}") as res:
         state = json.load(res)
-    assert state["optimizer"]["lr"] == 0.3
-    assert state["optimizer"]["batch_size"] == 1
+    assert state["racers"][0]["optimizer"]["lr"] == 0.3
+    assert state["racers"][0]["optimizer"]["batch_size"] == 1
     assert state["stop"]["grad_norm"] == 1e-4 and state["stop"]["max_steps"] == 500
     assert state["start"] == [1.0, 2.0] and state["seed"] == 3
     assert state["problem"]["n"] == 40

@@ -145,3 +145,32 @@ def test_a_new_start_after_a_divergence_shows_the_runs_own_box(page: Any, server
     page.wait_for_function("() => !window.__descent.landscapeLoading()")
     assert d(page, "box") == own
     assert console.ours() == []
+
+
+def test_space_plays_after_the_learning_rate_slider_was_moved(page: Any, server: Server, console: ConsoleLog) -> None:
+    """The slider keeps the focus after a drag; Space plays and pauses all the same (as its tooltip says)."""
+    page.goto(f"{server.url}/?speed=100&s3d=0")
+    page.wait_for_function(OPEN)
+    page.get_by_test_id("lr-slider").focus()
+    page.keyboard.press("ArrowLeft")  # moves the slider, as it should
+    page.keyboard.press(" ")
+    agree(page, "running")
+    page.keyboard.press(" ")
+    agree(page, "paused")
+    assert console.ours() == []
+
+
+def test_random_guessing_switches_off_what_needs_a_gradient(page: Any, server: Server, console: ConsoleLog) -> None:
+    """Choosing random guessing turns off the −∇J arrows, the step arrows and the ε test, which do not apply."""
+    page.goto(f"{server.url}/?s3d=0")
+    page.wait_for_function(OPEN)
+    first = d(page, "runId")
+    page.get_by_test_id("optimizer").select_option("random_search")
+    page.wait_for_function(f"() => window.__descent.runId !== '{first}' && window.__descent.socketOpen()")
+    page.wait_for_function("() => window.__descent.arrowCount() === 0")
+    assert not page.locator("#stop-eps-on").is_checked()
+    assert not page.locator("#show-arrows").is_checked()
+    page.get_by_test_id("play").click()
+    page.wait_for_function("() => window.__descent.guessCount() >= 5")
+    assert d(page, "stepArrowCount()") == 0
+    assert console.ours() == []

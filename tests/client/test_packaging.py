@@ -3,6 +3,7 @@ them: nothing is read from the source tree."""
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import urllib.request
@@ -18,9 +19,17 @@ def get(url: str) -> tuple[int, bytes]:
 
 
 def test_an_installed_copy_serves_the_page(tmp_path: Path) -> None:
+    source = tmp_path / "source"  # a copy: pip builds in the tree it is given (build/, *.egg-info)
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(
+        ".venv", ".git", "build", "data", "*.egg-info", "__pycache__", ".*_cache", "test-artifacts", ".hypothesis"))
     site = tmp_path / "site"
     subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-deps",
-                    "--target", str(site), str(ROOT)], check=True, cwd=tmp_path, capture_output=True)
+                    "--target", str(site), str(source)], check=True, cwd=tmp_path, capture_output=True)
+    shutil.rmtree(source)  # nothing can be read from it now
+    packages = [p.parent.relative_to(ROOT) for top in ("app", "engine", "descent") for p in (ROOT / top).rglob(
+        "__init__.py")]
+    missing = [str(p) for p in packages if not (site / p / "__init__.py").is_file()]
+    assert missing == [], f"packages left out of the wheel (pyproject.toml [tool.setuptools] packages): {missing}"
     for part in ("app/templates/index.html", "app/static/js/main.js", "app/static/css/app.css",
                  "app/static/js/charts", "app/docs.py", "descent/client.py", "engine/run.py"):
         assert (site / part).exists(), part

@@ -12,7 +12,7 @@ import pytest
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import ClientConnection, connect
 
-from tests.deploy.conftest import Stack, strict
+from tests.deploy.stack import Stack, strict
 
 RECV_TIMEOUT = 20.0  # seconds: a missing message fails the test instead of hanging it
 KILLED: list[str] = []  # runs of the process the kill test killed (the restart test asks for them again)

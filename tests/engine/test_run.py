@@ -28,8 +28,8 @@ def all_finite(obj) -> bool:
 def test_empty_spec_is_generated_data_gd_lr_0_1() -> None:
     run = make()
     s = run.state()
-    assert s["optimizer"]["name"] == "gd" and s["optimizer"]["lr"] == 0.1
-    assert s["status"] == "ready" and s["t"] == 0 and s["params"] == [0.0, 0.0]
+    assert s["racers"][0]["optimizer"]["name"] == "gd" and s["racers"][0]["optimizer"]["lr"] == 0.1
+    assert s["status"] == "ready" and s["t"] == 0 and s["racers"][0]["params"] == [0.0, 0.0]
     assert s["problem"]["n"] == 100
 
 
@@ -53,7 +53,7 @@ def test_converges_just_below_two_over_lambda_max_and_diverges_just_above() -> N
     above.step(100_000)
     s = above.state()
     assert s["status"] == "diverged"
-    assert "is above 2/λmax" in s["message"] and s["stop_reason"]["test"] == "diverged"
+    assert "is above 2/λmax" in s["message"] and s["racers"][0]["stop_reason"]["test"] == "diverged"
     assert all_finite(s) and all_finite(above.records()[0])
 
 
@@ -69,21 +69,21 @@ def test_convergence_message_names_the_test_and_step() -> None:
     run = make(stop={"grad_norm": 1e-6, "max_steps": 10_000})
     run.step(10_000)
     s = run.state()
-    assert s["status"] == "converged" and s["stop_reason"]["test"] == "grad_norm"
+    assert s["status"] == "converged" and s["racers"][0]["stop_reason"]["test"] == "grad_norm"
     assert s["message"] == f"converged: ‖∇J‖ ≤ 1e-6 at t = {s['t']}"
-    assert s["grad_norm"] <= 1e-6
+    assert s["racers"][0]["grad_norm"] <= 1e-6
 
 
 def test_delta_loss_test_and_max_steps() -> None:
     run = make(stop={"grad_norm": None, "delta_loss": 1e-9, "max_steps": 10_000})
     run.step(10_000)
     s = run.state()
-    assert s["stop_reason"]["test"] == "delta_loss"
+    assert s["racers"][0]["stop_reason"]["test"] == "delta_loss"
     J = [r["loss"] for r in run.records()[0]]
     assert abs(J[-1] - J[-2]) <= 1e-9 < abs(J[-3] - J[-2])
     run = make(stop={"grad_norm": None, "max_steps": 25})
     assert run.step(100) == 25
-    assert run.status == "stopped" and run.state()["stop_reason"]["test"] == "max_steps"
+    assert run.status == "stopped" and run.state()["racers"][0]["stop_reason"]["test"] == "max_steps"
 
 
 def test_raising_max_steps_resumes_a_stopped_run() -> None:
@@ -133,7 +133,7 @@ def test_random_search_keeps_the_best_and_records_every_guess() -> None:
     assert J[-1] == best
     g = np.array([r["guess"] for r in guesses])
     assert (g >= -1).all() and (g <= 5).all()
-    assert run.state()["loss"] == best
+    assert run.state()["racers"][0]["loss"] == best
 
 
 def test_random_search_box_does_not_know_the_minimum() -> None:
@@ -168,7 +168,7 @@ def test_reset_from_clicked_point_and_back_to_start() -> None:
     run = make()
     run.step(10)
     run.reset([4.0, -2.0])
-    assert run.t == 0 and run.state()["params"] == [4.0, -2.0] and run.status == "ready"
+    assert run.t == 0 and run.state()["racers"][0]["params"] == [4.0, -2.0] and run.status == "ready"
     assert len(run.records()[0]) == 1
     with pytest.raises(SettingsError, match="params"):
         run.reset([1.0])

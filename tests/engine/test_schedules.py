@@ -62,7 +62,7 @@ def test_a_scheduled_run_steps_with_and_records_the_scheduled_lr() -> None:
     for rec in records[1:]:  # θ ← θ − γₖ·∇J(θ) with the recorded γₖ
         th = th - rec["lr"] * np.array([th[0], 4 * th[1]])
         np.testing.assert_allclose(rec["params"], th, rtol=1e-14)
-    assert run.state()["lr"] == 0.05  # the γ of the next update (k = 5)
+    assert run.state()["racers"][0]["lr"] == 0.05  # the γ of the next update (k = 5)
 
 
 def test_racers_each_follow_their_own_schedule() -> None:

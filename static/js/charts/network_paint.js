@@ -13,7 +13,9 @@ export function layoutOf(shape, size) {
   if (!shape || !size.w) return null;
   const { sizes } = shape;
   const L = sizes.length;
-  const x0 = PAD.l + 16;
+  // Named inputs (CSV columns, x1²) need room for their labels on the left.
+  const longest = Math.max(0, ...(shape.names || []).map((n) => Math.min(n.length, 9)));
+  const x0 = PAD.l + 16 + Math.max(0, longest * 6 - 20);
   const x1 = size.w - PAD.r - 16;
   const top = PAD.t + 14;
   const bottom = size.h - PAD.b;

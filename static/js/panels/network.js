@@ -9,6 +9,7 @@
 import { parseNumber } from "../format.js";
 import * as spec from "./network_spec.js";
 import { esc, layerRows } from "./network_layers.js";
+import { createFeaturePicker } from "./network_features.js";
 
 export const kind = "network";
 export const title = "Network";
@@ -26,11 +27,10 @@ export const codec = {
 };
 
 const COMMIT_MS = 300; // clicks on +/− are gathered into one new run
-const LABELS = { n: "N points", noise: "noise σ", classes: "classes K", seed: "data seed", test_ratio: "test share" };
+const LABELS = { n: "N points", noise: "noise σ", classes: "classes K", seed: "data seed", test_ratio: "test share",
+  standardize: "standardise inputs" };
 const LOSS_NAMES = { quadratic: "quadratic ½(y − y⁽ⁱ⁾)²", bce: "binary cross-entropy", ce: "softmax cross-entropy" };
 const INIT_NAMES = { xavier: "Xavier (Glorot)", normal: "normal N(0, σ²)", zeros: "zeros" };
-
-
 
 /** The panel inside `el`, {sync, ...} (see the end); hooks: onConfig(changes) (a fresh run), onError(msg). */
 
@@ -71,16 +71,19 @@ export function create(el, h) {
       </select>
     </label>
     <div class="grid-2 data-fields" data-net="data-fields"></div>
+    <div class="net-features" data-net="features" data-testid="net-features" hidden></div>
     <div class="csv-row">
       <label class="btn btn-small file-button">
         <input type="file" accept=".csv,text/csv,text/plain" data-testid="net-csv-file" hidden>
         Upload CSV…
       </label>
-      <span class="csv-status hint" data-net="csv-status">x1,x2,label or x,y</span>
+      <span class="csv-status hint" data-net="csv-status">a header row with a label (or y) column; every other column a feature</span>
       <button type="button" class="link-button" data-net="csv-clear" hidden>use generated</button>
     </div>`;
 
   el.querySelector('[data-net="dataset"]').addEventListener("change", (ev) => setDataset(ev.target.value));
+  const features = createFeaturePicker(el.querySelector('[data-net="features"]'),
+    (list) => change({ data: { ...draft.data, features: list } }, true));
   el.querySelector('[data-net="loss"]').addEventListener("change", (ev) => change({ loss: ev.target.value }, true));
   el.querySelector('[data-net="init"]').addEventListener("change", (ev) => change({ init: ev.target.value }, true));
   el.querySelector('[data-net="sigma"]').addEventListener("change", (ev) => {
@@ -160,6 +163,10 @@ export function create(el, h) {
 
   function onDataField(input) {
     const s = datasetSettings().find((x) => x.name === input.dataset.setting);
+    if (s.type === "bool") {
+      change({ data: { ...draft.data, [s.name]: input.checked } }, true);
+      return;
+    }
     const v = parseNumber(input.value);
     const max = s.name === "n" ? Math.min(s.high ?? Infinity, spec.limits().points) : s.high;
     if (v === null || Number.isNaN(v) || (s.type === "int" && !Number.isInteger(v))
@@ -191,7 +198,7 @@ export function create(el, h) {
     const facts = spec.csvFacts(text);
     if (!facts) {
       const header = text.split(/\r?\n/, 1)[0].slice(0, 40);
-      hooks.onError?.(`${file.name}: the header must name x1,x2,label (classes) or x,y (regression), got "${header}"`);
+      hooks.onError?.(`${file.name}: the header must name a label column (classes) or a y column (values), got "${header}"`);
       return;
     }
     if (facts.problem || facts.rows > spec.limits().points) {
@@ -218,6 +225,7 @@ export function create(el, h) {
     const $ = (name) => root.querySelector(`[data-net="${name}"]`);
 
     $("dataset").value = draft.data.name;
+    features.render(draft, t.datasets[draft.data.name], t.input_features);
     $("dataset").disabled = !!draft.csv;
     const fields = $("data-fields");
     const active = document.activeElement;
@@ -228,19 +236,21 @@ export function create(el, h) {
       fields.innerHTML = settings.map((s) => `
         <label class="field" title="${esc(s.doc)}">
           <span class="field-label">${esc(LABELS[s.name] || s.name)}</span>
-          <input type="text" inputmode="decimal" class="num" data-setting="${esc(s.name)}" spellcheck="false"
-                 data-testid="net-data-${esc(s.name)}">
+          ${s.type === "bool" ? `<input type="checkbox" data-setting="${esc(s.name)}" data-testid="net-data-${esc(s.name)}">`
+    : `<input type="text" inputmode="decimal" class="num" data-setting="${esc(s.name)}" spellcheck="false"
+                 data-testid="net-data-${esc(s.name)}">`}
         </label>`).join("");
       for (const input of fields.querySelectorAll("input")) input.addEventListener("change", () => onDataField(input));
     }
     for (const input of fields.querySelectorAll("input")) {
       const s = settings.find((x) => x.name === input.dataset.setting);
-      if (input !== active) input.value = String(draft.data[s.name] ?? s.default);
+      if (s.type === "bool") input.checked = !!(draft.data[s.name] ?? s.default);
+      else if (input !== active) input.value = String(draft.data[s.name] ?? s.default);
       input.classList.remove("invalid");
     }
     const status = $("csv-status");
     status.textContent = draft.csv ? `${fileName || "uploaded CSV"} · ${spec.csvFacts(draft.csv)?.rows ?? "?"} points`
-      : "x1,x2,label or x,y";
+      : "a header row with a label (or y) column; every other column a feature";
     status.classList.toggle("active", !!draft.csv);
     $("csv-clear").hidden = !draft.csv;
 
@@ -282,8 +292,6 @@ export function create(el, h) {
     }
     return `[${parts.join(", ")}]`;
   }
-
-  /** Learning rates that train the default networks in a few hundred steps (race.js, new racers). */
 
   return { sync };
 }

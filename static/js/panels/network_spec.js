@@ -41,13 +41,15 @@ export function limits() {
 
 // ----- the data's facts ---------------------------------------------------------------------------
 
-/** Facts of an uploaded CSV: x1,x2,label is classification (K = largest label + 1), x,y regression. */
+/** Facts of an uploaded CSV: a target column `label` is classification (K = largest label + 1), `y` regression;
+ * every other column is a feature (the server's rule, engine/tables.py). */
 export function csvFacts(text) {
   const lines = text.replace(/^\uFEFF/, "").trim().split(/\r?\n/);
   const header = lines[0].toLowerCase().split(",").map((h) => h.trim());
   let facts;
   const li = header.indexOf("label");
-  if (header.includes("x1") && header.includes("x2") && li >= 0) {
+  const inputs = header.length - 1;
+  if (li >= 0 && inputs >= 1) {
     const seen = new Set();
     let bad = null;
     for (let i = 1; i < lines.length; i++) {
@@ -62,9 +64,9 @@ export function csvFacts(text) {
     // The server's rules, said before a run is asked for (it would refuse with the same reasons).
     const problem = bad || (k > max ? `labels go up to ${k - 1}: at most ${max} classes (0 to ${max - 1})`
       : seen.size < 2 ? "at least 2 classes are needed" : missing !== undefined ? `no point has label ${missing}` : "");
-    facts = { task: "classification", inputs: 2, classes: Math.max(k, 2), rows: lines.length - 1, problem };
-  } else if (header.includes("x") && header.includes("y")) {
-    facts = { task: "regression", inputs: 1, classes: null, rows: lines.length - 1, problem: "" };
+    facts = { task: "classification", inputs, classes: Math.max(k, 2), rows: lines.length - 1, problem };
+  } else if (header.includes("y") && inputs >= 1) {
+    facts = { task: "regression", inputs, classes: null, rows: lines.length - 1, problem: "" };
   } else {
     facts = null;
   }
@@ -79,10 +81,10 @@ export function dataFacts(net) {
   }
   const ds = networks().datasets[net.data.name];
   if (!ds) return { task: "classification", inputs: 2, classes: 2 };
-  if (ds.task !== "classification") return { task: ds.task, inputs: ds.inputs, classes: null };
+  if (ds.task !== "classification") return { task: ds.task, inputs: net.data.features?.length ?? ds.inputs, classes: null };
   const setting = (ds.settings || []).find((s) => s.name === "classes");
-  const classes = setting ? (net.data.classes ?? setting.default) : 2;
-  return { task: ds.task, inputs: ds.inputs, classes };
+  const classes = setting ? (net.data.classes ?? setting.default) : ds.classes ?? 2;
+  return { task: ds.task, inputs: net.data.features?.length ?? ds.inputs, classes };
 }
 
 // ----- the menus' rules ----------------------------------------------------------------------------
@@ -178,11 +180,13 @@ export function problemSpec(net) {
   if (n.init === "normal") p.init_sigma = n.init_sigma;
   if (n.csv) {
     p.data = { csv: n.csv, test_ratio: n.data.test_ratio, seed: n.data.seed };
+    if (typeof n.data.standardize === "boolean") p.data.standardize = n.data.standardize;
   } else {
     const ds = networks().datasets[n.data.name];
     const keys = new Set((ds?.settings || []).map((s) => s.name));
     p.data = { name: n.data.name };
     for (const [k, v] of Object.entries(n.data)) if (k !== "name" && (!ds || keys.has(k))) p.data[k] = v;
+    if (ds?.inputs === 2 && n.data.features) p.data.features = n.data.features; // x1², sin x1, … (Playground's)
   }
   if (!acts.length) delete p.activation;
   return p;
@@ -204,7 +208,7 @@ export function toQuery(net, q) {
   if (net.init === "normal") q.set("sigma", String(net.init_sigma));
   if (net.csv && net.csv.length <= MAX_CSV_IN_URL) q.set("ncsv", net.csv);
   q.set("data", net.data.name);
-  for (const [k, v] of Object.entries(net.data)) if (k !== "name") q.set(`d.${k}`, String(v));
+  for (const [k, v] of Object.entries(net.data)) if (k !== "name" && v !== undefined) q.set(`d.${k}`, String(v));
 }
 
 /** Whether a link can hold the whole set-up (a long CSV upload cannot). */
@@ -241,6 +245,15 @@ export function fromQuery(q) {
   }
   for (const [key, value] of q.entries()) {
     if (!key.startsWith("d.")) continue;
+    if (key === "d.features") {
+      const list = value.split(",").filter((f) => f in (networks().input_features || {}));
+      if (list.length) net.data.features = list;
+      continue;
+    }
+    if (value === "true" || value === "false") {
+      net.data[key.slice(2)] = value === "true";
+      continue;
+    }
     const v = num(value);
     if (v !== undefined) net.data[key.slice(2)] = v;
   }
