@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 from websockets.sync.client import ClientConnection, connect
 
-from tests.deploy.conftest import Stack, strict
+from tests.deploy.stack import Stack, strict
 from tests.deploy.test_proxy import RECV_TIMEOUT, new_run, recv, runs_on
 
 LIMIT = 30
