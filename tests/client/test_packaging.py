@@ -20,8 +20,13 @@ def get(url: str) -> tuple[int, bytes]:
 
 def test_an_installed_copy_serves_the_page(tmp_path: Path) -> None:
     source = tmp_path / "source"  # a copy: pip builds in the tree it is given (build/, *.egg-info)
-    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(
-        ".venv", ".git", "build", "data", "*.egg-info", "__pycache__", ".*_cache", "test-artifacts", ".hypothesis"))
+    patterns = shutil.ignore_patterns(".venv", ".git", "build", "*.egg-info", "__pycache__", ".*_cache",
+                                      "test-artifacts", ".hypothesis")
+
+    def ignore(folder: str, names: list[str]) -> set[str]:  # the server's data/ at the top, not engine/data/
+        return set(patterns(folder, names)) | ({"data"} if Path(folder) == ROOT else set())
+
+    shutil.copytree(ROOT, source, ignore=ignore)
     site = tmp_path / "site"
     subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-deps",
                     "--target", str(site), str(source)], check=True, cwd=tmp_path, capture_output=True)
