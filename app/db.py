@@ -1,9 +1,9 @@
 """Connections to the database that keeps what outlives a process: SQLite (one file: the default, `make run`) or
 PostgreSQL (DESCENT_STORE_URL: shared by every app process behind the proxy, see deploy/).
 
-A store (app.saved, and any later one) names its tables' schema; the database makes them once, on first use, so
-adding a table is a schema string and a store class over one of these. Connections live for one call, and a
-call may come from any worker thread.
+A store (app.saved, app.classroom.records, any later one) names its tables' schema (open_db); the database
+makes them once, on first use, so adding a table is a schema string and a store class over one of these.
+Connections live for one call, and a call may come from any worker thread.
 """
 
 from __future__ import annotations
@@ -41,6 +41,7 @@ class SQLiteDB:
         return conn
 
 
+SQLITE_FILE = "descent.sqlite3"  # under data_dir: saved runs, challenges and attempts
 SCHEMA_LOCK = 0x64657363  # pg_advisory_xact_lock key: one process at a time makes tables ("desc")
 
 
@@ -73,3 +74,21 @@ class PostgresDB:
                         conn.execute(self.schema)
                     self._ready = True
         return self._psycopg.connect(self.url, connect_timeout=10)
+
+
+def is_postgres(url: str | None) -> bool:
+    """A store_url naming PostgreSQL (ValueError for any other non-empty URL)."""
+    if not url:
+        return False
+    if url.startswith(("postgresql://", "postgres://")):
+        return True
+    raise ValueError("DESCENT_STORE_URL must be a postgresql:// URL (leave it unset for SQLite under DESCENT_DATA_DIR)")
+
+
+def open_db(data_dir: str | Path, store_url: str | None, sqlite_schema: str,
+            postgres_schema: str) -> SQLiteDB | PostgresDB:
+    """The database the settings name (PostgreSQL for a postgresql:// store_url, else the SQLite file under
+    data_dir that saved runs use), with the store's schema for it, made on first use."""
+    if is_postgres(store_url):
+        return PostgresDB(str(store_url), postgres_schema)
+    return SQLiteDB(Path(data_dir) / SQLITE_FILE, sqlite_schema)

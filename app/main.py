@@ -57,11 +57,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             gc.freeze()
         sweeper = asyncio.create_task(store.sweep_forever(), name="expire idle runs")
         pacing = asyncio.create_task(pacer.watch(), name="pace under load")
+        figures = asyncio.create_task(app.state.classroom.write_back_forever(), name="attempts' figures")
         try:
             yield
         finally:
             sweeper.cancel()
             pacing.cancel()
+            figures.cancel()
             await store.aclose()  # play loops stopped, sockets closed (1001); saved runs are already on disk
             saved_runs.close()
 

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
-from app.db import PostgresDB, SQLiteDB
+from app.db import SQLITE_FILE, PostgresDB, SQLiteDB, is_postgres
 from app.errors import dumps
 from app.limits import exempt
 from app.settings import Settings
@@ -252,10 +252,6 @@ def open_saved(settings: Settings) -> SavedStore:
     """The store the settings name: PostgreSQL for a postgresql:// store_url, else SQLite under data_dir."""
     caps = {"max_total": settings.max_saved, "max_per_owner": settings.max_saved_per_client,
             "max_bytes": settings.max_record_bytes}
-    url = settings.store_url
-    if url:
-        if url.startswith(("postgresql://", "postgres://")):
-            return PostgresSaved(url, **caps)
-        raise ValueError("DESCENT_STORE_URL must be a postgresql:// URL (leave it unset for SQLite under "
-                         "DESCENT_DATA_DIR)")
-    return SQLiteSaved(Path(settings.data_dir) / "descent.sqlite3", **caps)
+    if is_postgres(settings.store_url):
+        return PostgresSaved(str(settings.store_url), **caps)
+    return SQLiteSaved(Path(settings.data_dir) / SQLITE_FILE, **caps)

@@ -20,6 +20,9 @@ from pathlib import Path
 TEMPLATE = Path(__file__).with_name("nginx.conf.in")
 WORKER_NAME = re.compile(r"[A-Za-z0-9]{1,16}")  # the same rule as app.settings.worker_name_ok
 TEMP_DIRS = ("body", "proxy", "fastcgi", "uwsgi", "scgi")
+# Paths that name a run's owner: run ids, watch tokens and attempt ids all start "<worker>." (the same in the
+# template's locations).
+OWNED = "(?:runs|watch|attempts)"
 
 
 @dataclass(frozen=True)
@@ -73,8 +76,8 @@ def render(workers: list[Worker], listen: str, run_dir: str | Path, front: Front
         "USER_LINE": f"user {user};\n" if user else "",  # as root: the workers' unprivileged user
         "LISTEN": listen,
         "RUN_DIR": str(Path(run_dir).resolve()),
-        "OWNER_MAP": "\n".join(f"        ~^/api/runs/{w.name}\\. descent_{w.name};" for w in workers),
-        "OWNER_NAME_MAP": "\n".join(f"        ~^/api/runs/{w.name}\\. {w.name};" for w in workers),
+        "OWNER_MAP": "\n".join(f"        ~^/api/{OWNED}/{w.name}\\. descent_{w.name};" for w in workers),
+        "OWNER_NAME_MAP": "\n".join(f"        ~^/api/{OWNED}/{w.name}\\. {w.name};" for w in workers),
         "BALANCED_SERVERS": "\n".join(
             f"        server {w.address} max_fails=1 fail_timeout={front.fail_timeout};" for w in workers),
         "OWNER_UPSTREAMS": "\n".join(

@@ -8,8 +8,10 @@ and `python -m descent serve`.
 """
 
 from descent.aclient import AsyncClient, AsyncRun
+from descent.classroom import AsyncAttempt, AsyncChallenge, AsyncWatched, Attempt, Challenge, Watched
 from descent.client import Client, Run
 from descent.errors import DescentError
 from descent.stream import AsyncStream, Stream
 
-__all__ = ["AsyncClient", "AsyncRun", "AsyncStream", "Client", "DescentError", "Run", "Stream"]
+__all__ = ["AsyncAttempt", "AsyncChallenge", "AsyncClient", "AsyncRun", "AsyncStream", "AsyncWatched", "Attempt",
+           "Challenge", "Client", "DescentError", "Run", "Stream", "Watched"]

@@ -8,6 +8,7 @@ from typing import Any
 import httpx
 
 from descent.base import ClientOps, RunOps, Then
+from descent.classroom import AsyncAttempt, AsyncChallenge, AsyncWatched
 from descent.client import DEFAULT_URL, auth_headers, request_args
 from descent.errors import check
 from descent.ops import read
@@ -44,6 +45,24 @@ class AsyncClient(ClientOps):
         run = AsyncRun(self, None, run_id)
         await run.refresh()
         return run
+
+    async def watch(self, token: str) -> AsyncWatched:
+        """A broadcast run by its watch token (read-only)."""
+        watched = AsyncWatched(self, token)
+        await watched.refresh()
+        return watched
+
+    async def challenge(self, cid: str, key: str | None = None) -> AsyncChallenge:
+        """A class challenge by its id."""
+        found = AsyncChallenge(self, cid, key)
+        await found.refresh()
+        return found
+
+    def _challenge(self, cid: str, key: str | None) -> AsyncChallenge:
+        return AsyncChallenge(self, cid, key)
+
+    def _attempt(self, aid: str, info: dict[str, Any]) -> AsyncAttempt:
+        return AsyncAttempt(self, aid, info)
 
     async def lesson(self, lesson_id: str) -> AsyncRun:
         """A new run from one of the lessons."""

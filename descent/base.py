@@ -218,6 +218,41 @@ class RunOps:
         """The next update in numbers and words, without taking it."""
         return self._op("explain_api_runs__run_id__explain_get", racer=racer, full=full)
 
+    # ----- the classroom (descent/classroom.py) -----
+    def watch(self, name: str | None = None) -> Any:
+        """Broadcast the run (under `name`, shown to watchers): its watch token (the link), name and watchers.
+        Again: the same token, the new name."""
+        return self._op("start_watch_api_runs__run_id__watch_post", json=body_of({}, {"name": name}))
+
+    def watching(self) -> Any:
+        """The run's broadcast (token, name, how many watch); DescentError 404 when it is not broadcast."""
+        return self._op("read_watch_api_runs__run_id__watch_get")
+
+    def end_watch(self) -> Any:
+        """End the broadcast: every watcher is told and its socket closes; the token stops working."""
+        return self._op("end_watch_api_runs__run_id__watch_delete")
+
+    def fork(self) -> Any:
+        """A new run in this run's exact state (θ, optimiser state, t, the sampler's random state), not playing."""
+        return self._op("fork_run_api_runs__run_id__fork_post", self._client_run)
+
+    def challenge(self, goal: Any, title: str | None = None, limit: int | None = None,
+                  allowed: Sequence[str] | None = None) -> Any:
+        """A class challenge from this run (one optimizer): `goal` {kind: fewest_steps (with target) |
+        largest_lr | best_accuracy}, the step limit and the settings students may choose (default ["lr"]).
+        Returns the Challenge, holding the teacher's key (for paths)."""
+        body = body_of({}, {"goal": body_of(goal, {}), "title": title, "limit": limit,
+                            "allowed": None if allowed is None else list(allowed)})
+        return self._op("create_challenge_api_runs__run_id__challenge_post", self._client_challenge, json=body)
+
+    def _client_run(self, state: Any) -> Any:
+        return self.client._run(state)  # type: ignore[attr-defined]
+
+    def _client_challenge(self, info: Any) -> Any:
+        made = self.client._challenge(info.id, info.key)  # type: ignore[attr-defined]
+        made.info = info
+        return made
+
 
 def as_frame(records: list[Any]) -> Any:
     """Step records as a pandas DataFrame, params spread into theta1..thetaD columns."""

@@ -18,6 +18,7 @@ from urllib.parse import quote
 import httpx
 
 from descent.base import ClientOps, RunOps, Then
+from descent.classroom import Attempt, Challenge, Watched
 from descent.errors import check
 from descent.ops import OPERATIONS, read
 from descent.stream import Stream
@@ -71,6 +72,25 @@ class Client(ClientOps):
         run = Run(self, None, run_id)
         run.refresh()
         return run
+
+    def watch(self, token: str) -> Watched:
+        """A broadcast run by its watch token (read-only: `state`, `stream()`, `fork()`)."""
+        watched = Watched(self, token)
+        watched.refresh()
+        return watched
+
+    def challenge(self, cid: str, key: str | None = None) -> Challenge:
+        """A class challenge by its id (the join link): `board()`, `join(name=..., lr=...)`, `paths(ids)` with
+        the teacher's `key`."""
+        found = Challenge(self, cid, key)
+        found.refresh()
+        return found
+
+    def _challenge(self, cid: str, key: str | None) -> Challenge:
+        return Challenge(self, cid, key)
+
+    def _attempt(self, aid: str, info: dict[str, Any]) -> Attempt:
+        return Attempt(self, aid, info)
 
     def lesson(self, lesson_id: str) -> Run:
         """A new run from one of the lessons (`c.lesson("lr-too-big")`); its caption is `run.lesson.caption`."""

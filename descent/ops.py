@@ -22,6 +22,7 @@ from app.schemas import (
     StepResult,
     Surface,
 )
+from app.schemas_classroom import Board, ChallengeInfo, Watched, WatchInfo
 from app.schemas_network import (
     BackpropTable,
     Explanation,
@@ -43,7 +44,7 @@ class Operation(NamedTuple):
 
     method: str
     path: str
-    caller: str  # "Client.create", "Run.step": the client method that calls it
+    caller: str  # "Client.create", "Run.step", "Challenge.board": the client method that calls it
     answer: Any = None
 
 
@@ -97,6 +98,23 @@ OPERATIONS: dict[str, Operation] = {
     "loss_line_api_runs__run_id__line_get": Operation("GET", RUN + "/line", "Run.line", LossLine),
     "explain_api_runs__run_id__explain_get": Operation("GET", RUN + "/explain", "Run.explain", Explanation),
     "get_lessons_api_lessons_get": Operation("GET", "/api/lessons", "Client.lessons", _list(Lesson)),
+    # classroom (descent/classroom.py: Watched, Challenge, Attempt)
+    "start_watch_api_runs__run_id__watch_post": Operation("POST", RUN + "/watch", "Run.watch", WatchInfo),
+    "read_watch_api_runs__run_id__watch_get": Operation("GET", RUN + "/watch", "Run.watching", WatchInfo),
+    "end_watch_api_runs__run_id__watch_delete": Operation("DELETE", RUN + "/watch", "Run.end_watch"),
+    "fork_run_api_runs__run_id__fork_post": Operation("POST", RUN + "/fork", "Run.fork", RunState),
+    "watched_api_watch__token__get": Operation("GET", "/api/watch/{token}", "Watched.refresh", Watched),
+    "fork_watched_api_watch__token__fork_post": Operation(
+        "POST", "/api/watch/{token}/fork", "Watched.fork", RunState),
+    "create_challenge_api_runs__run_id__challenge_post": Operation(
+        "POST", RUN + "/challenge", "Run.challenge", ChallengeInfo),
+    "read_challenge_api_challenges__cid__get": Operation(
+        "GET", "/api/challenges/{cid}", "Challenge.refresh", ChallengeInfo),
+    "board_api_challenges__cid__board_get": Operation("GET", "/api/challenges/{cid}/board", "Challenge.board", Board),
+    "paths_api_challenges__cid__paths_get": Operation("GET", "/api/challenges/{cid}/paths", "Challenge.paths"),
+    "start_attempt_api_challenges__cid__attempts_post": Operation(
+        "POST", "/api/challenges/{cid}/attempts", "Challenge.join"),
+    "read_attempt_api_attempts__aid__get": Operation("GET", "/api/attempts/{aid}", "Attempt.refresh"),
     # registry
     "get_registry_api_registry_get": Operation("GET", "/api/registry", "Client.registry"),
     "health_api_health_get": Operation("GET", "/api/health", "Client.health", Health),

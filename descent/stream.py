@@ -5,7 +5,8 @@ Iterating yields every message that carries steps, as the server sent it (plain 
 `state`. The stream ends when the run stops playing: once `play` was sent, at the first `status` that is not
 "running" (every step taken before it has arrived by then); without a speed, after the hello when the run is
 not playing. An `error` message raises DescentError. Leaving the loop closes the socket (the server pauses a
-run when its last watcher leaves).
+run when its last watcher leaves). A watched run's stream (descent/classroom.py) ends only when the broadcast
+does (its `closing` message) or the loop is left.
 """
 
 from __future__ import annotations
@@ -21,19 +22,25 @@ STEP_MESSAGES = ("hello", "frame", "reset")
 RunState = OPERATIONS["get_run_api_runs__run_id__get"].answer
 
 
-def ws_url(base_url: str, run_id: str) -> str:
-    """ws(s)://host/api/runs/{id}/stream for an http(s) base URL."""
+def ws_url(base_url: str, run_id: str, path: str | None = None) -> str:
+    """ws(s)://host/api/runs/{id}/stream (or `path`: a watched run's, an attempt's) for an http(s) base URL."""
     base = base_url.rstrip("/")
     scheme, _, rest = base.partition("://")
-    return f"{'wss' if scheme == 'https' else 'ws'}://{rest}/api/runs/{run_id}/stream"
+    return f"{'wss' if scheme == 'https' else 'ws'}://{rest}{path or f'/api/runs/{run_id}/stream'}"
+
+
+def url_of(run: Any) -> str:
+    """The websocket URL of a Run, a watched run or an attempt (which name their own `stream_path`)."""
+    return ws_url(run.client.base_url, getattr(run, "id", ""), getattr(run, "stream_path", None))
 
 
 class Ending:
     """Reads the server's messages: which to yield, when the stream is over, which raise."""
 
-    def __init__(self, run: Any, speed: float | None):
+    def __init__(self, run: Any, speed: float | None, watch: bool = False):
         self.run = run
         self.playing_asked = speed is not None
+        self.watch = watch  # a watcher follows the broadcast until it ends (`closing`) or the loop is left
         self.done = False
 
     def feed(self, text: str | bytes) -> dict[str, Any] | None:
@@ -42,11 +49,16 @@ class Ending:
         kind = msg.get("type")
         if kind == "error":
             raise DescentError.from_message(msg)
-        if isinstance(msg.get("state"), dict):
-            self.run._state = RunState.model_validate(msg["state"])
-        if kind == "hello" and not self.playing_asked and msg["state"].get("status") != "running":
+        if isinstance(msg.get("state"), dict):  # a guest's state has no run id: kept as the server sent it
+            guest = "id" not in msg["state"]
+            self.run._state = msg["state"] if guest else RunState.model_validate(msg["state"])
+        if kind == "closing":
             self.done = True
-        if kind == "status" and msg.get("status") != "running":
+        elif self.watch:  # the owner plays, pauses and plays again: a watcher stays until the broadcast ends
+            return msg if kind in STEP_MESSAGES else None
+        elif kind == "hello" and not self.playing_asked and msg["state"].get("status") != "running":
+            self.done = True
+        elif kind == "status" and msg.get("status") != "running":
             self.done = True
         return msg if kind in STEP_MESSAGES else None
 
@@ -58,15 +70,16 @@ def _message(kind: str, **fields: Any) -> str:
 class Stream:
     """A blocking websocket to a run (websockets' sync client): iterate for frames; play, pause, set, step."""
 
-    def __init__(self, run: Any, speed: float | None = None, subscribe: dict[str, Any] | None = None):
+    def __init__(self, run: Any, speed: float | None = None, subscribe: dict[str, Any] | None = None,
+                 watch: bool = False):
         from websockets.sync.client import connect
 
         self.run = run
         self.speed = speed
         # Entered as a context manager, as websockets asks from version 17 on (and older versions allow).
-        self.ws = connect(ws_url(run.client.base_url, run.id), additional_headers=run.client.auth_headers(),
+        self.ws = connect(url_of(run), additional_headers=run.client.auth_headers(),
                           max_size=None, open_timeout=run.client.timeout).__enter__()
-        self.ending = Ending(run, speed)
+        self.ending = Ending(run, speed, watch)
         if subscribe:
             self.send("subscribe", **subscribe)
 
@@ -119,19 +132,20 @@ class Stream:
 class AsyncStream:
     """The same over asyncio (websockets' asyncio client): `async for frame in run.stream(speed=500)`."""
 
-    def __init__(self, run: Any, speed: float | None = None, subscribe: dict[str, Any] | None = None):
+    def __init__(self, run: Any, speed: float | None = None, subscribe: dict[str, Any] | None = None,
+                 watch: bool = False):
         self.run = run
         self.speed = speed
         self.subscribe = subscribe
         self.ws: Any = None
-        self.ending = Ending(run, speed)
+        self.ending = Ending(run, speed, watch)
 
     async def open(self) -> AsyncStream:
         """Connect (done by the first iteration or `async with` when not called)."""
         if self.ws is None:
             from websockets.asyncio.client import connect
 
-            self.ws = await connect(ws_url(self.run.client.base_url, self.run.id),
+            self.ws = await connect(url_of(self.run),
                                     additional_headers=self.run.client.auth_headers(), max_size=None,
                                     open_timeout=self.run.client.timeout)
             if self.subscribe:

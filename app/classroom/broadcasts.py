@@ -1,8 +1,10 @@
 """Watch links: one broadcast per run, reached by its own token; watchers counted; the owner can end it.
 
 A broadcast's token is not the run id (128 other random bits): with it a client can watch the run and fork it,
-never change it. Every client of the run (owner and watchers) is told how many watch (`watchers` messages),
-and ending the broadcast sends each watcher a `closing` message before its socket closes (1000).
+never change it. Behind the proxy it starts with the process's name, as run ids do ("w2.…": deploy/nginx.conf.in
+sends /api/watch/{token}/… to the process that holds the run). Every client of the run (owner and watchers) is
+told how many watch (`watchers` messages), and ending the broadcast sends each watcher a `closing` message before
+its socket closes (1000).
 """
 
 from __future__ import annotations
@@ -48,7 +50,7 @@ class Broadcasts:
         """Broadcast the run (again: the same token, the new name)."""
         b = self.by_run.get(entry.id)
         if b is None:
-            b = Broadcast(new_id(), entry.id, name)  # made as run ids are (unguessable, and routable alike)
+            b = Broadcast(new_id(self.settings.worker), entry.id, name)  # as run ids: random, "<worker>." first
             self.by_token[b.token] = self.by_run[entry.id] = b
         b.name = name
         self.notify(b)

@@ -27,6 +27,7 @@ from engine.run import Run
 from engine.settings import SettingsError
 
 SAVE_EVERY = 5.0  # seconds: a live attempt's figures are written at most this often (at once when its status changes)
+WRITE_BACK_EVERY = 1.0  # seconds between two looks at the live attempts' figures (Classroom.write_back_forever)
 BOARD_TTL = 0.5  # seconds a board is served from memory (every student's page polls it)
 PATH_POINTS = 200  # points of an attempt's path kept in its record (thinned evenly)
 SERVED_PATH_POINTS = 2_000  # points of a live attempt's path served for an overlay
@@ -150,3 +151,17 @@ class LiveAttempt:
     record: dict[str, Any]  # as stored: name, settings, created and the last figures saved
     saved_sig: tuple[Any, ...] = ()  # (t, status) last written
     saved_at: float = 0.0  # monotonic time of that write
+    goal: dict[str, Any] | None = None  # the challenge's (to measure the run by)
+    limit: int = 0
+
+    def figures(self, run: Run, now_s: float) -> tuple[dict[str, Any], dict[str, Any] | None]:
+        """The run's figures now, and the record to write back when it is due (at once when the status changed,
+        else at most every SAVE_EVERY seconds): None when nothing is to be written."""
+        figures = measure(run, self.goal or {}, self.limit)
+        sig = (figures["t"], figures["status"])
+        status_changed = not self.saved_sig or self.saved_sig[1] != sig[1]
+        if sig == self.saved_sig or not (status_changed or now_s - self.saved_at >= SAVE_EVERY):
+            return figures, None
+        self.record = {**self.record, **figures, "path": path(run, PATH_POINTS)}
+        self.saved_sig, self.saved_at = sig, now_s
+        return figures, self.record

@@ -1,5 +1,5 @@
-"""Challenges and their attempts, kept beside saved runs: the same SQLite file or PostgreSQL database, new tables
-created the same way (on first use, `CREATE TABLE IF NOT EXISTS`), one transaction per write.
+"""Challenges and their attempts, kept beside saved runs: the same SQLite file or PostgreSQL database, reached
+through app/db.py as saved runs are (tables made once, on first use), one transaction per write.
 
 A challenge row holds its record (title, goal, limit, what students may change, the run configuration every
 attempt starts from) and the teacher's key; an attempt row holds the student's name, settings and last known
@@ -13,15 +13,14 @@ from __future__ import annotations
 import contextlib
 import json
 import secrets
-import sqlite3
-import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
+from app.db import is_postgres, open_db
 from app.errors import dumps
 from app.settings import Settings
+from app.store import new_id
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS {p}challenges (
@@ -60,59 +59,28 @@ class ChallengeRecords:
         self.max_students = settings.max_students
         self.max_attempts = settings.max_attempts
         self.max_board = settings.max_board
-        url = settings.store_url
-        self.pg = bool(url)
-        if url:
-            try:
-                import psycopg
-            except ImportError as exc:  # an optional dependency
-                raise RuntimeError("DESCENT_STORE_URL is a PostgreSQL URL: install psycopg "
-                                   "(pip install 'descent[postgres]')") from exc
-            self._psycopg: Any = psycopg
-            self.url = url
-        else:
-            self.path = Path(settings.data_dir) / "descent.sqlite3"
+        self.worker = settings.worker  # attempt ids start with it, as run ids do (the process holds the run)
+        self.pg = is_postgres(settings.store_url)
         self.p = "descent_" if self.pg else ""
-        self._ready = False
-        self._init_lock = threading.Lock()
+        # app/db.py makes the tables once, on first use (under an advisory lock on PostgreSQL)
+        self.db = open_db(settings.data_dir, settings.store_url, SCHEMA.format(p=""), SCHEMA.format(p="descent_"))
 
     # ----- connections ------------------------------------------------------------------------------
     def _sql(self, query: str) -> str:
         query = query.replace("{p}", self.p)
         return query.replace("?", "%s") if self.pg else query
 
-    def _setup(self) -> None:
-        with self._init_lock:
-            if self._ready:
-                return
-            schema = SCHEMA.format(p=self.p)
-            if self.pg:
-                with self._psycopg.connect(self.url, autocommit=True) as conn:
-                    conn.execute(schema)
-            else:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-                conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-                try:
-                    conn.execute("PRAGMA journal_mode=WAL")
-                    conn.executescript(schema)
-                finally:
-                    conn.close()
-            self._ready = True
-
     @contextlib.contextmanager
     def _tx(self, write: bool = False) -> Iterator[Any]:
         """A connection in one transaction (a write transaction locks out other writers while it counts)."""
-        if not self._ready:
-            self._setup()
         if self.pg:
-            with self._psycopg.connect(self.url) as conn, conn.transaction():
+            with self.db.connect() as conn, conn.transaction():
                 if write:
                     conn.execute(f"LOCK TABLE {self.p}attempts IN SHARE ROW EXCLUSIVE MODE")
                 yield conn
             return
-        conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        conn = self.db.connect()  # autocommit, synchronous=FULL: the transaction is ours
         try:
-            conn.execute("PRAGMA synchronous=FULL")
             conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
             try:
                 yield conn
@@ -148,7 +116,7 @@ class ChallengeRecords:
     # ----- attempts ------------------------------------------------------------------------------------
     def add_attempt(self, cid: str, student: str, name: str, record: dict[str, Any]) -> tuple[str, str]:
         """Keep a new attempt of `student` (the name folded); returns (its id, its public id on the board)."""
-        aid, public = secrets.token_urlsafe(16), secrets.token_urlsafe(6)
+        aid, public = new_id(self.worker), secrets.token_urlsafe(6)  # "<worker>.": routed to the run's process
         with self._tx(write=True) as conn:
             total = self._one(conn, "SELECT count(*) FROM {p}attempts WHERE challenge = ?", (cid,))[0]
             if total >= self.max_board:

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import time
 from typing import Any
 
+from fastapi.concurrency import run_in_threadpool
+
 from app.classroom.broadcasts import Broadcasts
-from app.classroom.challenges import LiveAttempt
+from app.classroom.challenges import WRITE_BACK_EVERY, LiveAttempt
 from app.classroom.records import ChallengeRecords
 from app.settings import Settings
 from app.store import Entry, Store
+
+log = logging.getLogger(__name__)
 
 
 class Classroom:
@@ -37,6 +44,30 @@ class Classroom:
                 if found is not None:
                     out[live.public] = found
         return out
+
+    async def write_back(self) -> int:
+        """Write every live attempt's figures that are due to the shared records (how many were written): a
+        board read by another process, or after a restart, shows them."""
+        now_s = time.monotonic()
+        due = []
+        for aid in list(self.attempts):
+            found = self.attempt_entry(aid)
+            if found is not None:
+                record = found[0].figures(found[1].run, now_s)[1]
+                if record is not None:
+                    due.append((aid, record))
+        if due:
+            await run_in_threadpool(self.records.update_attempts, due)
+        return len(due)
+
+    async def write_back_forever(self) -> None:
+        """write_back every WRITE_BACK_EVERY seconds (the app's lifespan runs it)."""
+        while True:
+            await asyncio.sleep(WRITE_BACK_EVERY)
+            try:
+                await self.write_back()
+            except Exception:  # a database hiccup: the next round writes them
+                log.exception("writing back the attempts' figures failed")
 
     def run_of(self, kind: str, token: str) -> str | None:
         """The run a guest token reaches: `watch` tokens, `attempts` ids; None when there is none."""

@@ -14,7 +14,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 VIEWS = ("config", "surface", "field", "flow", "data", "history", "network", "predict", "hidden", "backprop",
          "loss-compare", "slice", "line", "explain")
-TOKEN_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
+TOKEN_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-.")  # ".": "w2.…"
 
 
 def guest_view(path: str) -> tuple[str, str, str] | None:

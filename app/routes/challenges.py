@@ -94,7 +94,8 @@ async def start_attempt(cid: ChallengeId, body: AttemptRequest, classroom: Class
     except Refused as exc:
         raise RequestError(exc.field, str(exc), exc.status) from None
     entry = store.add(run, None)
-    classroom.attempts[aid] = ch.LiveAttempt(aid, pub, cid, entry.id, record, (0, record["status"]), time.monotonic())
+    classroom.attempts[aid] = ch.LiveAttempt(aid, pub, cid, entry.id, record, (0, record["status"]), time.monotonic(),
+                                             c["goal"], c["limit"])
     classroom.boards.pop(cid, None)  # the next board shows it
     return {"id": aid, "public": pub, "challenge": cid, "name": body.name, "settings": record["settings"],
             "goal_text": ch.describe(c["goal"], c["limit"]),
@@ -114,9 +115,10 @@ async def read_attempt(aid: AttemptId, classroom: ClassroomDep) -> dict[str, Any
 
 
 async def rows_of(classroom: Classroom, c: dict[str, Any]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """The board's rows (live figures where the run is held, stored ones otherwise), and the stored attempts.
-    Live figures are written back (at once when the status changed, else at most every SAVE_EVERY seconds), so
-    the board survives a restart."""
+    """The board's rows (live figures where this process holds the run, stored ones otherwise), and the stored
+    attempts. Live figures are written back (at once when the status changed, else at most every SAVE_EVERY
+    seconds), here and by each process's Classroom.write_back_forever, so the board survives a restart and every
+    process behind the proxy shows the others' attempts too."""
     stored = await run_in_threadpool(classroom.records.attempts, c["id"])
     live = classroom.live_of(c["id"])
     rows, changed = [], []
@@ -126,13 +128,9 @@ async def rows_of(classroom: Classroom, c: dict[str, Any]) -> tuple[list[dict[st
         figures = {k: a.get(k) for k in ("status", "t", "loss", "accuracy", "score")}
         if found is not None:
             la, entry = found
-            figures = ch.measure(entry.run, c["goal"], c["limit"])
-            sig = (figures["t"], figures["status"])
-            status_changed = not la.saved_sig or la.saved_sig[1] != sig[1]
-            if sig != la.saved_sig and (status_changed or now_s - la.saved_at >= ch.SAVE_EVERY):
-                la.record = {**la.record, **figures, "path": ch.path(entry.run, ch.PATH_POINTS)}
-                la.saved_sig, la.saved_at = sig, now_s
-                changed.append((la.aid, la.record))
+            figures, due = la.figures(entry.run, now_s)
+            if due is not None:
+                changed.append((la.aid, due))
         rows.append({"id": a["public"], "name": a["name"], "settings": a["settings"], "created": a["created"],
                      "live": found is not None, **figures})
     if changed:

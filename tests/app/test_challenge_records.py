@@ -1,9 +1,8 @@
-"""The challenge tables on SQLite (and on PostgreSQL when DESCENT_TEST_POSTGRES_URL is set): limits counted in
-the write's transaction, records kept across store objects (a restart)."""
+"""The challenge tables on SQLite and on PostgreSQL (tests/conftest.py's server): limits counted in the write's
+transaction, records kept across store objects (a restart)."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -11,14 +10,10 @@ import pytest
 from app.classroom.records import ChallengeRecords, Refused, now
 from app.settings import Settings
 
-PG_URL = os.environ.get("DESCENT_TEST_POSTGRES_URL")
-
 
 @pytest.fixture(params=["sqlite", "postgres"])
 def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
-    if request.param == "postgres" and not PG_URL:
-        pytest.skip("set DESCENT_TEST_POSTGRES_URL=postgresql://... to test the PostgreSQL tables")
-    url = PG_URL if request.param == "postgres" else None
+    url = request.getfixturevalue("postgres_url") if request.param == "postgres" else None
     return Settings(data_dir=str(tmp_path), store_url=url, max_challenges=50, max_students=2, max_attempts=2,
                     max_board=3)
 
@@ -47,3 +42,16 @@ def test_challenges_and_attempts_are_kept_with_their_limits(settings: Settings) 
     again.add_attempt(cid2, "b", "B", {"name": "B", "created": now()})
     with pytest.raises(Refused, match="max_students"):
         again.add_attempt(cid2, "c", "C", {"name": "C", "created": now()})
+
+
+def test_challenges_live_in_the_saved_runs_database(settings: Settings) -> None:
+    from app.saved import open_saved
+
+    records, saved = ChallengeRecords(settings), open_saved(settings)
+    assert type(records.db) is type(saved.db)  # type: ignore[attr-defined]
+    if settings.store_url:
+        assert records.db.url == saved.db.url == settings.store_url  # type: ignore[attr-defined,union-attr]
+    else:
+        assert records.db.path == saved.db.path == Path(settings.data_dir) / "descent.sqlite3"  # type: ignore
+    cid, _ = records.create({"title": "t", "created": now()}, owner=None)
+    assert ChallengeRecords(settings).challenge(cid)["title"] == "t"

@@ -172,3 +172,25 @@ def test_largest_learning_rate_that_converges(client: StrictClient) -> None:
     rows = client.get(f"/api/challenges/{c['id']}/board").json()["rows"]
     assert [(r["name"], r["status"], r["score"]) for r in rows] == [
         ("fast", "converged", 0.5), ("slow", "converged", 0.05), ("too fast", "diverged", None)]
+
+
+def test_behind_a_proxy_tokens_and_attempt_ids_name_their_process(make_client: Any) -> None:
+    client = make_client(worker="w7")
+    run = new_run(client, LINE)
+    token = client.post(f"/api/runs/{run['id']}/watch", json={"name": "x"}).json()["token"]
+    assert token.startswith("w7.") and run["id"].startswith("w7.")
+    assert client.get(f"/api/watch/{token}/surface", params={"n": 5}).status_code == 200  # dotted tokens' views
+    c = make_challenge(client)
+    a = attempt(client, c["id"], "Ada", lr=0.2).json()
+    assert a["id"].startswith("w7.") and client.get(f"/api/attempts/{a['id']}/history").status_code == 200
+    with client.websocket_connect(f"/api/attempts/{a['id']}/stream") as ws:
+        assert recv(ws)["type"] == "hello"
+        ws.send_json({"type": "step", "n": 7})
+        ws.send_json({"type": "ping"})
+        recv_until(ws, "pong")
+    classroom = client.app.state.classroom
+    live = classroom.attempts[a["id"]]
+    live.saved_at -= 60  # as if SAVE_EVERY had passed: the write-back loop's next look writes t = 7
+    assert client.portal.call(classroom.write_back) == 1  # with no board read
+    assert classroom.records.attempt(a["id"])["t"] == 7
+    assert client.portal.call(classroom.write_back) == 0  # nothing new

@@ -82,8 +82,17 @@ def test_the_client_calls_every_operation(live: LiveServer) -> None:
     assert table.model_dump()
     assert net.loss_compare(n=5, steps=2).model_dump()
     assert len(net.slice(n=5).model_dump()) > 0 and len(net.line(n=5).loss) == 5
+    token = run.watch(name="walked").token
+    assert run.watching().token == token
+    watched = c.watch(token)
+    forks = [watched.fork(), run.fork()]
+    run.end_watch()
+    ch = run.challenge({"kind": "fewest_steps", "target": 1.0}, limit=20)
+    attempt = c.challenge(ch.id).join(name="Ada", lr=0.2)
+    assert attempt.refresh()["name"] == "Ada"
+    assert ch.paths([r.id for r in ch.board().rows])["attempts"][0]["name"] == "Ada"
     assert {r.id for r in c.runs()} >= {run.id, copy.id, reopened.id, net.id}
-    for r in (run, copy, reopened, net):
+    for r in (run, copy, reopened, net, *forks):
         r.delete()
     assert run.id not in {r.id for r in c.runs()}
     c.close()

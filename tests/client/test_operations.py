@@ -7,14 +7,30 @@ import json
 import urllib.request
 from typing import Any
 
-from descent import AsyncClient, AsyncRun, Client, Run
+from descent import (
+    AsyncAttempt,
+    AsyncChallenge,
+    AsyncClient,
+    AsyncRun,
+    AsyncWatched,
+    Attempt,
+    Challenge,
+    Client,
+    Run,
+    Watched,
+)
 from descent.base import ClientOps, RunOps
+from descent.classroom import AttemptOps, ChallengeOps, WatchedOps
 from descent.ops import BY_CALLER, OPERATIONS
 from tests.client.conftest import LiveServer
 
 HTTP_METHODS = {"get", "put", "post", "delete", "patch", "options", "head", "trace"}
-CLASSES: dict[str, tuple[Any, ...]] = {"Client": (Client, AsyncClient), "Run": (Run, AsyncRun)}
-NOT_OPERATIONS = {"Client.lesson", "Client.run", "Client.close", "Client.auth_headers", "Run.stream", "Run.show"}
+CLASSES: dict[str, tuple[Any, ...]] = {"Client": (Client, AsyncClient), "Run": (Run, AsyncRun),
+                                       "Watched": (Watched, AsyncWatched), "Challenge": (Challenge, AsyncChallenge),
+                                       "Attempt": (Attempt, AsyncAttempt)}
+BASES = {"Client": ClientOps, "Run": RunOps, "Watched": WatchedOps, "Challenge": ChallengeOps, "Attempt": AttemptOps}
+NOT_OPERATIONS = {"Client.lesson", "Client.run", "Client.watch", "Client.challenge", "Client.close",
+                  "Client.auth_headers", "Run.stream", "Run.show", "Watched.stream", "Attempt.stream"}
 
 
 def server_operations(live: LiveServer) -> dict[str, tuple[str, str]]:
@@ -44,7 +60,7 @@ def test_every_client_operation_is_a_server_operation(live: LiveServer) -> None:
 
 
 def test_each_public_method_calls_the_operation_mapped_to_it() -> None:
-    for owner, base in (("Client", ClientOps), ("Run", RunOps)):
+    for owner, base in BASES.items():
         for name, fn in vars(base).items():
             if name.startswith("_") or not callable(fn):
                 continue
@@ -53,8 +69,7 @@ def test_each_public_method_calls_the_operation_mapped_to_it() -> None:
             source = inspect.getsource(fn)
             named = [op_id for op_id in OPERATIONS if f'"{op_id}"' in source]
             assert named == [BY_CALLER[caller]], (caller, named)
-    for cls in (Client, Run):
-        owner = "Client" if cls is Client else "Run"
+    for owner, (cls, _) in CLASSES.items():
         public = {f"{owner}.{n}" for n in dir(cls) if not n.startswith("_") and callable(getattr(cls, n))}
         unmapped = public - set(BY_CALLER) - NOT_OPERATIONS
         assert unmapped == set(), unmapped

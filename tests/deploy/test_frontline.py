@@ -94,7 +94,8 @@ def test_the_config_names_every_process() -> None:
     workers = [nginx_conf.Worker(f"w{i}", f"10.0.0.{i}:8001") for i in range(1, 4)]
     text = nginx_conf.render(workers, "0.0.0.0:80", "/var/lib/descent-nginx")
     for w in workers:
-        assert f"~^/api/runs/{w.name}\\. descent_{w.name};" in text and f"server {w.address} max_fails=1" in text
+        assert f"~^/api/(?:runs|watch|attempts)/{w.name}\\. descent_{w.name};" in text  # ids, tokens, attempts
+        assert f"server {w.address} max_fails=1" in text
     for bad in ("w.1=h:1", "w1=nohost", "=h:1", "w1"):
         with pytest.raises(ValueError):
             nginx_conf.Worker.parse(bad)
