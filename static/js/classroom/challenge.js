@@ -22,13 +22,13 @@ export function initTeacher() {
 }
 
 function dialog() {
-  const opt = S.run.state?.optimizer;
+  const opt = S.run.state?.racers?.[0]?.optimizer;
   if (!opt || S.run.state?.race) {
     toast.error("a challenge is made from a run of one optimizer (not a race)");
     return;
   }
   const settings = Object.keys(opt).filter((k) => !SKIP.has(k));
-  const loss = S.run.state.loss;
+  const loss = S.run.state.racers[0].loss;
   const f = {
     title: el("input", { name: "title", value: "Class challenge", maxlength: 100, "data-testid": "ch-title" }),
     kind: el("select", { name: "kind", "data-testid": "ch-kind" },
@@ -36,7 +36,7 @@ function dialog() {
       el("option", { value: "largest_lr", text: "converge with the largest learning rate" }),
       el("option", { value: "best_accuracy", text: "best test accuracy after the limit" })),
     target: el("input", { name: "target", type: "number", step: "any", "data-testid": "ch-target",
-      value: Number((S.run.state.problem?.min_loss ?? loss * 0.5) * 1.05).toPrecision(3) }),
+      value: Number((S.run.state.problem?.minimum_loss ?? loss * 0.5) * 1.05).toPrecision(3) }),
     limit: el("input", { name: "limit", type: "number", min: 1, value: 2000, "data-testid": "ch-limit" }),
   };
   const boxes = settings.map((k) => el("label", { class: "toggle" },

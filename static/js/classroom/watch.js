@@ -29,7 +29,7 @@ export function initOwner() {
 
 async function startBroadcast() {
   if (!S.run.id) return;
-  const name = `${S.config.kind.replace("_", " ")} · ${S.run.state?.optimizer?.name || "race"}`;
+  const name = `${S.config.kind.replace("_", " ")} · ${S.run.state?.race ? "race" : S.run.state?.racers?.[0]?.optimizer?.name || "race"}`;
   let info;
   try {
     info = await socket.startWatch(S.run.id, name);
