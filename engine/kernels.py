@@ -101,10 +101,11 @@ def _update(opt, theta, g, S, step, P, lr, out, outS):  # type: ignore[no-untype
         m = b1 * S[0, p] + (1.0 - b1) * gg
         v = b2 * S[1, p] + (1.0 - b2) * gg * gg
         m_hat = m / c1 if P[8] != 0.0 else m
-        v_hat = v / c2 if P[8] != 0.0 else v
-        v_max = _maxnan(S[2, p], v_hat) if P[7] != 0.0 else v_hat
+        # AMSGrad as torch.optim.Adam: the running maximum of the raw v, bias-corrected after the maximum.
+        v_max = _maxnan(S[2, p], v) if P[7] != 0.0 else v
+        v_hat = v_max / c2 if P[8] != 0.0 else v_max
         outS[0, p], outS[1, p], outS[2, p] = m, v, v_max
-        out[p] = th - lr * (m_hat / (math.sqrt(v_max) + P[6]))
+        out[p] = th - lr * (m_hat / (math.sqrt(v_hat) + P[6]))
     return t
 
 
