@@ -66,6 +66,7 @@ PYTEST_WORKERS ?= 2
 ## test: install test needs (headless Chromium included) and run lint + every test
 test: $(VENV)/.installed-test browser services
 	$(BIN)/ruff check .
+	$(BIN)/mypy app engine
 	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile
 
 ## test-fast: everything but the browser tests

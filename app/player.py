@@ -25,7 +25,7 @@ from app.grids import GridKeeper
 from app.netview import NetView
 from app.pacing import Pacer
 from app.settings import Settings
-from app.stepping import TICK_BUDGET, records_between, server_stop, step_within
+from app.stepping import TICK_BUDGET, records_between, server_stop, step_slice
 from engine.network import NetworkProblem
 from engine.run import STOP_SETTINGS, Run
 from engine.settings import SettingsError, check_settings
@@ -49,10 +49,11 @@ class Player:
         self.clients: list[Client] = []
         self.task: asyncio.Task[None] | None = None
         self.speed = 30.0
-        self._per_step = 1e-5  # seconds per step, learned while stepping
+        self._per_step: float | None = None  # seconds per step, learned while stepping (None: not yet)
         self._state: dict[str, Any] | None = None
         self._sig = self._signature()
         self.status_count = 0  # status messages broadcast so far
+        self.closed = False  # the run was deleted, expired or the server is going down: a long step ends early
         self.net = NetView(run) if isinstance(run.problem, NetworkProblem) else None
         self.grids = GridKeeper(self, self.net) if self.net is not None else None
 
@@ -149,6 +150,7 @@ class Player:
     def close_all(self, code: int, reason: str) -> None:
         """Stop playing and close every watcher's socket after what is queued for it."""
         self._stop_task()
+        self.closed = True
         self.run.playing = False
         if self.grids is not None:
             self.grids.stop()
@@ -215,7 +217,7 @@ class Player:
                     if not self.run.playing:
                         break
                     began = loop.time()
-                    done, self._per_step = step_within(self.run, k, pacer.tick_budget(), self._per_step)
+                    done, self._per_step = await step_slice(self.run, k, pacer.tick_budget(), self._per_step)
                     pacer.ticked(loop.time() - began)
                 if done < k:
                     carry = 0.0  # the engine cannot keep up: play as fast as it can
@@ -246,9 +248,9 @@ class Player:
             cursor = [r.history.n for r in self.run.racers]
             left = n
             while left > 0:
-                if self.full() is not None:  # the server's memory for step records is spent: stop here
+                if self.full() is not None or self.closed:  # no memory left for step records, or the run is gone
                     break
-                done, self._per_step = step_within(self.run, left, TICK_BUDGET, self._per_step)
+                done, self._per_step = await step_slice(self.run, left, TICK_BUDGET, self._per_step)
                 left -= done
                 if not any(r.active for r in self.run.racers):
                     break

@@ -1,7 +1,8 @@
 """A live run as a replayable record, and a record replayed into a new live run (checked against the limits).
 
-Replaying costs as much as the original steps did, so it runs in a worker thread (the event loop stays
-free), at most REPLAYS at a time per app; what can be replayed is bounded by the server's limits (every
+Replaying costs as much as the original steps did, so it steps in time slices that yield to the event loop
+(app/stepping.py: a huge network's steps in a worker thread), at most REPLAYS at a time per app; what can be
+replayed is bounded by the server's limits (every
 racer stops by max_run_steps, at most max_racers racers, at most max_events changes).
 """
 
@@ -11,16 +12,15 @@ import asyncio
 from collections.abc import Sequence
 from typing import Any
 
-from fastapi.concurrency import run_in_threadpool
 from starlette.datastructures import State
 
 from app.errors import RequestError, field_loc
 from app.routes.runs import engine_spec
 from app.schemas_saved import AddRacerEvent, ImportRun, RemoveRacerEvent, SetEvent, StopEvent
 from app.settings import Settings
-from app.stepping import server_stop
+from app.stepping import advance, server_stop
 from app.store import Entry
-from engine.build import build_run, replay
+from engine.build import apply_event, build_run, check_event
 from engine.run import Run
 from engine.settings import SettingsError
 
@@ -117,25 +117,30 @@ def _gate(state: State) -> asyncio.Semaphore:
     return gate
 
 
-def _replay(spec: dict[str, Any], events: list[dict[str, Any]], clock: int,
-            where: Sequence[str | int], event_cap: int) -> Run:
-    """engine.build.replay, with its errors named as fields of the document."""
+async def _replay(spec: dict[str, Any], events: list[dict[str, Any]], clock: int,
+                  where: Sequence[str | int], event_cap: int) -> Run:
+    """engine.build.replay in time slices that yield to the event loop, with its errors named as fields of the
+    document."""
     try:
-        return replay(spec, events, clock, event_cap)
+        run = build_run(spec, event_cap)
+    except SettingsError as exc:  # the config itself is wrong
+        raise RequestError(_moved(field_loc(exc.field), (*where, "config")), _text(exc)) from None
+    per_step: float | None = None
+    try:
+        for i, ev in enumerate(events):
+            per_step = await advance(run, check_event(run, ev, i, clock) - run.clock, per_step=per_step)
+            apply_event(run, ev)
+        await advance(run, clock - run.clock, per_step=per_step)
     except SettingsError as exc:
-        try:
-            build_run(spec)
-        except SettingsError as config_exc:  # the config itself is wrong
-            raise RequestError(_moved(field_loc(config_exc.field), (*where, "config")), _text(config_exc)) from None
-        loc = exc.field.split(".")
-        if loc[0] == "events":  # replay names the event
+        if exc.field.split(".")[0] == "events":  # replay names the event
             raise RequestError(("body", *where, *field_loc(exc.field)[1:]), _text(exc)) from None
         raise RequestError(("body", *where, "events"), f"an event cannot be replayed: {exc}") from None
+    return run
 
 
 async def replay_document(state: State, doc: ImportRun, settings: Settings,
                           where: Sequence[str | int] = ()) -> Run:
-    """A new engine run replayed from the document (in a worker thread); 422 naming the field when it cannot be."""
+    """A new engine run replayed from the document (in time slices); 422 naming the field when it cannot be."""
     spec, events, clock = engine_document(doc, settings, where)
     async with _gate(state):
-        return await run_in_threadpool(_replay, spec, events, clock, where, event_cap(settings))
+        return await _replay(spec, events, clock, where, event_cap(settings))

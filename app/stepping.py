@@ -29,23 +29,69 @@ def server_stop(stop: dict[str, Any] | None, settings: Settings) -> dict[str, An
     return out
 
 
-def step_within(run: Run, n: int, budget: float, per_step: float) -> tuple[int, float]:
-    """Take up to n steps, stopping once `budget` seconds are spent; returns (steps done, seconds per step)."""
+def step_within(run: Run, n: int, budget: float, per_step: float | None) -> tuple[int, float]:
+    """Take up to n step rounds, stopping once `budget` seconds are spent; returns (rounds done, seconds per step).
+
+    `per_step` None: not measured yet, so the first chunk is one step (a huge network's step may take seconds).
+    """
     start = time.perf_counter()
     deadline = start + budget
     done = 0
     while done < n and any(r.active for r in run.racers):
-        chunk = max(1, min(n - done, int((deadline - time.perf_counter()) / per_step * 0.8)))
+        left = deadline - time.perf_counter()
+        chunk = 1 if per_step is None else max(1, min(n - done, int(left / per_step * 0.8)))
         active = sum(r.active for r in run.racers)
         t0 = time.perf_counter()
         taken = run.step(chunk)
-        if taken == chunk * active:  # a full chunk: a fair measure (a run that stopped early is not)
+        took = (time.perf_counter() - t0) / chunk
+        if per_step is None:
+            per_step = max(took, 1e-7)
+        elif taken == chunk * active:  # a full chunk: a fair measure (a run that stopped early is not)
             # Smoothed: one slow chunk (a GC pause, a busy moment) must not starve the next ticks.
-            per_step = max(0.5 * per_step + 0.5 * (time.perf_counter() - t0) / chunk, 1e-7)
+            per_step = max(0.5 * per_step + 0.5 * took, 1e-7)
         done += chunk
         if time.perf_counter() >= deadline:
             break
-    return done, per_step
+    return done, (per_step if per_step is not None else 1e-7)
+
+
+def _step_and_measure(run: Run, n: int, budget: float, per_step: float | None) -> tuple[int, float]:
+    """step_within, then the state's figures (a network's train/test metrics: a full forward pass, cached per
+    step) computed here too, so building the state on the event loop is cheap."""
+    out = step_within(run, n, budget, per_step)
+    run.state()
+    return out
+
+
+async def step_slice(run: Run, n: int, budget: float, per_step: float | None) -> tuple[int, float]:
+    """One slice of up to n step rounds, about `budget` seconds long (call it holding the run's lock).
+
+    A run whose single step costs more than half the budget (or is not measured yet) steps in a worker
+    thread, so the event loop stays free however big the network; the rest step here, which is cheaper.
+    If the caller is cancelled meanwhile, the slice still finishes before the lock is given back.
+    """
+    if per_step is not None and per_step <= budget / 2:
+        return step_within(run, n, budget, per_step)
+    work = asyncio.ensure_future(asyncio.to_thread(_step_and_measure, run, n, budget, per_step))
+    try:
+        return await asyncio.shield(work)
+    except asyncio.CancelledError:
+        while not work.done():  # the thread still steps the run: wait for it before the lock is released
+            try:
+                await asyncio.wait([work])
+            except asyncio.CancelledError:
+                continue
+        raise
+
+
+async def advance(run: Run, rounds: int, budget: float = TICK_BUDGET, per_step: float | None = None) -> float:
+    """Take `rounds` step rounds (fewer when every racer stops) in time slices, yielding between them (a replay's
+    steps); returns the seconds per step measured."""
+    target = run.clock + rounds
+    while run.clock < target and any(r.active for r in run.racers):
+        _, per_step = await step_slice(run, target - run.clock, budget, per_step)
+        await asyncio.sleep(0)
+    return per_step if per_step is not None else 1e-7
 
 
 async def records_between(

@@ -74,28 +74,38 @@ def build_run(spec: dict[str, Any], event_cap: int | None = None) -> Run:
 EVENTS = ("set", "stop", "add_racer", "remove_racer")
 
 
+def check_event(run: Run, ev: Any, i: int, clock: int) -> int:
+    """The clock of event i, checked: a known type, clocks in order and up to the final `clock`."""
+    if not isinstance(ev, dict) or ev.get("type") not in EVENTS:
+        raise SettingsError(f"events.{i}.type", f"must be one of {', '.join(EVENTS)}")
+    at = ev.get("clock")
+    if not isinstance(at, int) or at < run.clock or at > clock:
+        raise SettingsError(f"events.{i}.clock", "clocks must be whole numbers in order, up to the final clock")
+    return at
+
+
+def apply_event(run: Run, ev: dict[str, Any]) -> None:
+    """Make one logged live change again (set, stop, add_racer or remove_racer)."""
+    kind = ev["type"]
+    if kind == "set":
+        run.set_optimizer(ev.get("optimizer") or {}, racer=int(ev.get("racer") or 0))
+    elif kind == "stop":
+        run.set_stop(ev.get("stop") or {})
+    elif kind == "add_racer":
+        run.add_racer(ev.get("racer") or {})
+    else:
+        run.remove_racer(int(ev.get("racer") or 0))
+
+
 def replay(config: dict[str, Any], events: list[dict[str, Any]], clock: int, event_cap: int | None = None) -> Run:
     """Rebuild a run from `config` and replay its live changes at their clocks, up to `clock` step rounds.
 
     Runs are deterministic, so this reproduces the original bit for bit (Run.config() and Run.events
-    give what it needs).
+    give what it needs). The app replays the same way in time slices (app/replays.py).
     """
     run = build_run(config, event_cap)
     for i, ev in enumerate(events):
-        if not isinstance(ev, dict) or ev.get("type") not in EVENTS:
-            raise SettingsError(f"events.{i}.type", f"must be one of {', '.join(EVENTS)}")
-        at = ev.get("clock")
-        if not isinstance(at, int) or at < run.clock or at > clock:
-            raise SettingsError(f"events.{i}.clock", "clocks must be whole numbers in order, up to the final clock")
-        run.step(at - run.clock)
-        kind = ev["type"]
-        if kind == "set":
-            run.set_optimizer(ev.get("optimizer") or {}, racer=int(ev.get("racer") or 0))
-        elif kind == "stop":
-            run.set_stop(ev.get("stop") or {})
-        elif kind == "add_racer":
-            run.add_racer(ev.get("racer") or {})
-        else:
-            run.remove_racer(int(ev.get("racer") or 0))
+        run.step(check_event(run, ev, i, clock) - run.clock)
+        apply_event(run, ev)
     run.step(clock - run.clock)
     return run

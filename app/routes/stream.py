@@ -7,6 +7,7 @@ closed with 1008 only when the connection itself is invalid (no such run; a wron
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 from typing import Any
@@ -156,10 +157,8 @@ async def stream(websocket: WebSocket, run_id: str) -> None:
         entry.player.detach(client)
         entry.touch()
     if websocket.application_state == WebSocketState.CONNECTED and websocket.client_state == WebSocketState.CONNECTED:
-        try:  # the sender failed (not the client leaving): close rather than leave the client hanging
-            await websocket.close(1011, "internal error")
-        except Exception:  # the client went away meanwhile
-            pass
+        with contextlib.suppress(Exception):  # the sender failed (not the client leaving): close, unless the
+            await websocket.close(1011, "internal error")  # client went away meanwhile
 
 
 def _disconnect(exc: BaseException) -> bool:

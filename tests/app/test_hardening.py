@@ -342,15 +342,12 @@ def test_idle_runs_expire_watched_ones_do_not(make_client: Any) -> None:
     assert c.get(f"/api/runs/{idle['id']}").status_code == 404
 
 
-def test_nothing_a_user_sends_is_evaluated_as_code() -> None:
-    """No eval, exec, pickle, YAML loading or shelling out anywhere in the server, the engine or the page."""
-    python = re.compile(r"(?<![.\w])(eval|exec|compile|__import__)\s*\(|\bpickle\b|\bmarshal\b|yaml\.load|os\.system|"
-                        r"\bsubprocess\b|importlib\.import_module")
+def test_nothing_a_user_sends_is_evaluated_as_code_by_the_page() -> None:
+    """No eval, new Function or string timers in the page (the Python side: ruff's S rules, in `make test`)."""
     javascript = re.compile(r"\beval\s*\(|new\s+Function\s*\(|setTimeout\s*\(\s*[\"'`]|setInterval\s*\(\s*[\"'`]|"
                             r"document\.write\s*\(")
     found = []
-    for pattern, files in ((python, [*ROOT.glob("app/**/*.py"), *ROOT.glob("engine/**/*.py")]),
-                           (javascript, [p for p in ROOT.glob("static/js/**/*.js")])):
+    for pattern, files in ((javascript, [p for p in ROOT.glob("static/js/**/*.js")]),):
         for path in files:
             for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
                 code = line.split("#")[0] if path.suffix == ".py" else line.split("//")[0]
