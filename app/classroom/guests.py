@@ -8,6 +8,7 @@ open), by the server, whatever the page does.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -114,7 +115,5 @@ async def serve(websocket: WebSocket, entry: Entry, settings: Settings, rule: Ru
             left(client)
         entry.touch()
     if websocket.application_state == WebSocketState.CONNECTED and websocket.client_state == WebSocketState.CONNECTED:
-        try:
+        with contextlib.suppress(Exception):  # the client went away meanwhile
             await websocket.close(1011, "internal error")
-        except Exception:  # the client went away meanwhile
-            pass
