@@ -86,7 +86,7 @@ def main() -> None:
     if t_torch is None:
         print("PyTorch is not installed: skipping the comparison")
     else:
-        report("PyTorch eager CPU steps/s (same network, float64)", 1 / t_torch, "steps/s")
+        report("PyTorch eager CPU steps per CPU second (float64; counts its thread pool)", 1 / t_torch, "steps/s")
         report("engine / PyTorch", t_torch / best["engine"], "×", "≥ 5×")
     mb = build_run({**SPEC, "optimizer": {"name": "gd", "lr": 0.5, "batch_size": 10}})
     report("engine mini-batch (10) steps/s", 1 / interleaved({"mb": mb.step}, STEPS, rounds=5)["mb"], "steps/s")

@@ -3,15 +3,16 @@
 `stepper(run)` is the run's fast `step(n)` when the kernel covers it (one racer on a NetworkProblem, an optimiser
 in kernels.OPT_CODES, a head and loss in kernels.HEAD_LOSS_CODES, buffers of reasonable size), else None and the
 NumPy reference steps it. Which path a run takes depends only on its configuration (and on Numba being installed,
-or DESCENT_KERNELS=0), never on timing, so a run stays reproducible bit for bit from (configuration, seed). The
-kernel stops before any update that a stopping or divergence test would catch; that one update is taken by the
-reference `_step_once`, which words the message. Every update still lands in the history (and so reaches the
+and DESCENT_KERNELS=0 not set: kernels.ENABLED), never on timing, so a run stays reproducible bit for bit from
+(configuration, seed). Big data on mini-batches (the reference computes the next batch's gradient ahead) and races
+stay with the reference (a race's mixed optimisers are fused in engine/groups.py instead). The kernel stops
+before any update that a stopping or divergence test would catch; that one update is taken by the reference
+`_step_once`, which words the message. Every update still lands in the history (and so reaches the
 websocket), and a change of settings between two calls applies to the very next update.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from typing import Any
 
@@ -21,7 +22,6 @@ from engine import kernels
 from engine.network import NetworkProblem
 from engine.schedules import scheduled_lr
 
-ENABLED = os.environ.get("DESCENT_KERNELS", "1") != "0"  # tests flip it to compare against the reference
 CHUNK = 4096  # updates per kernel call at most
 SNAP_ROWS = 64  # trajectory snapshots one call may take (the call is shortened to fit)
 MAX_BUFFER = 4_000_000  # floats of activations the kernel may hold ((layers + 1) × examples × widest layer)
@@ -59,7 +59,7 @@ class FastPath:
 
 def stepper(run: Any) -> Callable[[int], int] | None:
     """run.step(n) through the kernel, or None when the reference must take it."""
-    if not ENABLED or len(run.racers) != 1:
+    if not kernels.ENABLED or len(run.racers) != 1:
         return None
     spec = run.racers[0].spec
     if spec["name"] not in kernels.OPT_CODES:
@@ -78,13 +78,6 @@ def stepper(run: Any) -> Callable[[int], int] | None:
     return lambda n: _step(run, fp, n)
 
 
-def _settings(spec: dict[str, Any]) -> np.ndarray:
-    vals = dict(spec)
-    if "betas" in vals:
-        vals["beta1"], vals["beta2"] = vals["betas"]
-    return np.array([float(vals.get(k) or 0.0) for k in kernels.P_NAMES])
-
-
 def _step(run: Any, fp: FastPath, n: int) -> int:
     """Up to n updates of the run's one racer; returns the updates taken."""
     from engine.run import TRAJECTORY_SNAPSHOTS
@@ -99,7 +92,7 @@ def _step(run: Any, fp: FastPath, n: int) -> int:
     b = spec.get("batch_size")
     batch = 0 if b is None or b >= n_train else int(b)
     full_eval = True  # (the one case without a full evaluation, big data on mini-batches, is the reference's)
-    P = _settings(spec)
+    P = kernels.settings_row(spec)
     opt = kernels.OPT_CODES[name]
     eps, delta, max_steps = run.stop["grad_norm"], run.stop["delta_loss"], run.stop["max_steps"]
     sched = spec["schedule"]

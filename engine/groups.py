@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from engine import kernels
 from engine.optimizers import OPTIMIZERS, Context, Optimizer, stack_settings
 from engine.problems import Problem
 from engine.racers import Racer
@@ -30,6 +31,7 @@ class Group:
     state: State
     settings: dict[str, np.ndarray] = field(default_factory=dict)
     scheduled: bool = False
+    fused: np.ndarray | None = None  # (members, len(kernels.P_NAMES)): the settings as the fused kernel reads them
     ctx: Any = None
     whole: bool = True  # the group is every racer: no cutting needed
 
@@ -57,6 +59,8 @@ def restack(groups: list[Group], racers: list[Racer], problem: Problem) -> None:
         grp.scheduled = any(sp["schedule"]["name"] != "constant" for sp in specs)
         grp.ctx = Context(loss_fn=problem.loss, rngs=[racers[i].rng for i in grp.members])
         grp.whole = len(grp.members) == len(racers)
+        if grp.opt.name in kernels.OPT_CODES:
+            grp.fused = np.array([kernels.settings_row(sp) for sp in specs])
         for i in grp.members:
             r = racers[i]
             r.lr_used = (scheduled_lr(r.spec["lr"], r.t, r.spec["schedule"]) if "lr" in r.spec else math.nan)
@@ -82,14 +86,55 @@ def opt_state(groups: list[Group], i: int) -> dict[str, list[float]]:
 
 def step_groups(groups: list[Group], racers: list[Racer], theta: np.ndarray, g: np.ndarray, active: list[bool],
                 all_active: bool) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-    """One update of every group: the new θ (K, d) and what the optimisers recorded (random search's guesses)."""
+    """One update of every group: the new θ (K, d) and what the optimisers recorded (random search's guesses).
+
+    A race of several optimisers steps every racer the compiled kernel covers in one fused update
+    (engine/kernels.update_all, the same maths as each optimiser's NumPy step); random search keeps its group."""
     records: dict[str, np.ndarray] = {}
     if len(groups) == 1:
         return step_group(groups[0], racers, theta, g, active, all_active, records), records
+    fused = [grp for grp in groups if grp.opt.name in kernels.OPT_CODES]
+    kernel = kernels.fused_update() if len(fused) > 1 else None
     new_theta = np.empty_like(theta)
+    if kernel is not None:
+        _step_fused(kernel, fused, racers, theta, g, active, new_theta)
     for grp in groups:
-        new_theta[grp.sel] = step_group(grp, racers, theta, g, active, all_active, records)
+        if kernel is None or grp.opt.name not in kernels.OPT_CODES:
+            new_theta[grp.sel] = step_group(grp, racers, theta, g, active, all_active, records)
     return new_theta, records
+
+
+def _step_fused(kernel: Any, groups: list[Group], racers: list[Racer], theta: np.ndarray, g: np.ndarray,
+                active: list[bool], new_theta: np.ndarray) -> None:
+    """Every racer of `groups` updated by one kernel call; each group's state stacked in, and cut back out."""
+    K, d = theta.shape
+    codes = np.full(K, -1, dtype=np.int64)
+    S, steps = np.zeros((K, 3, d)), np.zeros(K)
+    P, lrs = np.zeros((K, len(kernels.P_NAMES))), np.zeros(K)
+    for grp in groups:
+        sel = grp.sel
+        codes[sel] = kernels.OPT_CODES[grp.opt.name]
+        for r, key in enumerate(kernels.STATE_ROWS[grp.opt.name]):
+            S[sel, r] = grp.state[key]
+        if "step" in grp.state:
+            steps[sel] = grp.state["step"][:, 0]
+        P[sel] = grp.fused
+        if grp.scheduled:
+            lr = [scheduled_lr(racers[i].spec["lr"], racers[i].t, racers[i].spec["schedule"]) for i in grp.members]
+            for i, v in zip(grp.members, lr, strict=True):
+                racers[i].lr_used = v
+            lrs[sel] = lr
+        else:
+            lrs[sel] = grp.settings["lr"][:, 0]
+    out, outS, new_steps = np.empty_like(theta), np.empty_like(S), np.empty(K)
+    kernel(codes, theta, g, S, steps, P, lrs, np.asarray(active), out, outS, new_steps)
+    for grp in groups:
+        sel = grp.sel
+        new_theta[sel] = out[sel]
+        state = {key: outS[sel, r] for r, key in enumerate(kernels.STATE_ROWS[grp.opt.name])}
+        if "step" in grp.state:
+            state["step"] = new_steps[sel][:, None]
+        grp.state = state
 
 
 def step_group(grp: Group, racers: list[Racer], theta: np.ndarray, g: np.ndarray, active: list[bool],

@@ -16,8 +16,11 @@ from __future__ import annotations
 
 import hashlib
 import math
+import os
 import threading
 from pathlib import Path
+
+import numpy as np
 
 from engine import kernels_nn as nn
 
@@ -26,6 +29,7 @@ try:
 except ImportError:  # the NumPy reference serves every run then
     numba = None
 
+ENABLED = os.environ.get("DESCENT_KERNELS", "1") != "0"  # tests flip it to compare against the reference
 ACT_CODES = {"identity": 0, "tanh": 1, "sigmoid": 2, "relu": 3}
 HEAD_LOSS_CODES = {("sigmoid", "bce"): 0, ("softmax", "ce"): 1, ("identity", "quadratic"): 2,
                    ("sigmoid", "quadratic"): 3, ("softmax", "quadratic"): 4}
@@ -35,6 +39,14 @@ P_NAMES = ("momentum", "dampening", "nesterov", "weight_decay", "beta1", "beta2"
            "bias_correction", "alpha", "centered", "lr_decay", "initial_accumulator_value")
 STATE_ROWS = {"gd": ("momentum_buffer",), "adagrad": ("sum",), "rmsprop": ("square_avg", "grad_avg", "momentum_buffer"),
               "adam": ("exp_avg", "exp_avg_sq", "max_exp_avg_sq"), "adamw": ("exp_avg", "exp_avg_sq", "max_exp_avg_sq")}
+
+
+def settings_row(spec: dict[str, object]) -> np.ndarray:
+    """A racer's settings as the vector P of `_update` (P_NAMES order; absent settings 0, booleans 0/1)."""
+    vals = dict(spec)
+    if "betas" in vals:
+        vals["beta1"], vals["beta2"] = vals["betas"]  # type: ignore[misc]
+    return np.array([float(vals.get(k) or 0.0) for k in P_NAMES])  # type: ignore[arg-type]
 
 
 def _maxnan(a: float, b: float) -> float:
@@ -170,6 +182,20 @@ def train(theta, grad, state, P, opt, lrs, m, sizes, offs, acts, code, Xc, Tc, p
     return m, 0, nsnap
 
 
+def update_all(codes, theta, g, S, steps, P, lrs, active, out, outS, new_steps):  # type: ignore[no-untyped-def]
+    """One update of every racer k with codes[k] ≥ 0 (OPT_CODES) and active[k], in one call: a race of different
+    optimisers as one fused update. theta, g, out (K, d); S, outS (K, 3, d); steps, lrs, new_steps (K,); P (K, 13).
+    Racers left out keep their θ, state and step count."""
+    for k in range(theta.shape[0]):
+        if codes[k] < 0 or not active[k]:
+            out[k] = theta[k]
+            outS[k] = S[k]
+            new_steps[k] = steps[k]
+        else:
+            new_steps[k] = _update(codes[k], theta[k], g[k], S[k], steps[k], P[k], lrs[k], out[k], outS[k])
+    return None
+
+
 _lock = threading.Lock()
 _compiled: dict[str, object] = {}
 
@@ -195,9 +221,29 @@ def kernel() -> object | None:
             for name in ("_maxnan", "_update"):
                 g[name] = jit(g[name])
             _compiled["train"] = jit(train)
+            _compiled["update_all"] = jit(update_all)
         return _compiled["train"]
 
 
-if __name__ == "__main__":  # compile (or load) ahead, so that no request pays for it
-    kernel()
-    print("kernels ready" if numba is not None else "Numba is not installed: the NumPy reference steps every run")
+def fused_update() -> object | None:
+    """The compiled `update_all`; None without Numba (or with kernels.ENABLED off)."""
+    return _compiled["update_all"] if ENABLED and kernel() is not None else None
+
+
+def warm() -> bool:
+    """Compile (or load from the cache) every kernel by stepping two tiny runs through them; False without Numba."""
+    if kernel() is None:
+        return False
+    from engine.build import build_run  # here, not at the top: engine.run imports this module
+
+    net = {"kind": "network", "layers": [2, 3, 1], "data": {"name": "xor", "n": 40}}
+    build_run({"problem": net, "optimizer": {"name": "gd", "batch_size": 1}}).step(3)
+    build_run({"problem": {"kind": "surface", "name": "booth"},
+               "racers": [{"name": "gd"}, {"name": "adam"}]}).step(2)
+    return True
+
+
+if __name__ == "__main__":  # `make` runs this after installing, so that no request or test pays for compiling
+    from engine import kernels as _kernels  # the module the engine imports (this one runs as __main__)
+
+    print("kernels ready" if _kernels.warm() else "Numba is not installed: the NumPy reference steps every run")

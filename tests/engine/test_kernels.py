@@ -58,11 +58,11 @@ def pair(spec: dict[str, Any]) -> tuple[Run, Run]:
 
 def step_both(fast: Run, ref: Run, n: int) -> None:
     fast.step(n)
-    fastpath.ENABLED = False
+    kernels.ENABLED = False
     try:
         ref.step(n)
     finally:
-        fastpath.ENABLED = True
+        kernels.ENABLED = True
 
 
 def assert_same(fast: Run, ref: Run) -> None:
@@ -144,3 +144,21 @@ def test_races_and_random_search_take_the_reference_path() -> None:
     race = build_run({"problem": net([2, 4, 1]), "racers": [{"name": "gd"}, {"name": "adam"}]})
     guess = build_run({"problem": net([2, 4, 1]), "optimizer": {"name": "random_search"}})
     assert fastpath.stepper(race) is None and fastpath.stepper(guess) is None
+
+
+def test_a_mixed_race_steps_as_one_fused_update_like_its_groups() -> None:
+    from engine.groups import step_groups  # noqa: F401  (the fused path lives there)
+
+    racers = [{"name": "gd", "lr": 1e-3}, {"name": "gd", "lr": 1e-3, "momentum": 0.9},
+              {"name": "gd", "lr": 5e-4, "momentum": 0.9, "nesterov": True, "weight_decay": 1e-3},
+              {"name": "adagrad", "lr": 0.1, "lr_decay": 0.01}, {"name": "rmsprop", "lr": 0.01, "centered": True},
+              {"name": "adam", "lr": 0.05, "amsgrad": True}, {"name": "adamw", "lr": 0.05},
+              {"name": "random_search"}, {"name": "adam", "lr": 0.02, "schedule": {"name": "exponential"}}]
+    spec = {"problem": {"kind": "surface", "name": "rosenbrock"}, "racers": racers,
+            "stop": {"grad_norm": 1e-3, "delta_loss": None, "max_steps": 400}}
+    fast, ref = pair(spec)
+    step_both(fast, ref, 150)
+    for run in (fast, ref):
+        run.set_optimizer({"name": "rmsprop", "lr": 0.001}, racer=0)
+    step_both(fast, ref, 400)
+    assert_same(fast, ref)
