@@ -54,7 +54,7 @@ class FastPath:
             return False
         mlp = problem.mlp
         return (all(a in kernels.ACT_CODES for a in mlp.activations)
-                and len(mlp.sizes) * problem.n_train * max(mlp.sizes) <= MAX_BUFFER)
+                and len(mlp.sizes) * (problem.n_train or 0) * max(mlp.sizes) <= MAX_BUFFER)
 
 
 def stepper(run: Any) -> Callable[[int], int] | None:
@@ -82,7 +82,7 @@ def _step(run: Any, fp: FastPath, n: int) -> int:
     """Up to n updates of the run's one racer; returns the updates taken."""
     from engine.run import TRAJECTORY_SNAPSHOTS
 
-    kern = kernels.kernel()
+    kern: Any = kernels.kernel()
     r = run.racers[0]
     grp = run._groups[0]
     spec = r.spec

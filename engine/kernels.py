@@ -27,7 +27,7 @@ from engine import kernels_nn as nn
 try:
     import numba
 except ImportError:  # the NumPy reference serves every run then
-    numba = None
+    numba = None  # type: ignore[assignment]
 
 ENABLED = os.environ.get("DESCENT_KERNELS", "1") != "0"  # tests flip it to compare against the reference
 ACT_CODES = {"identity": 0, "tanh": 1, "sigmoid": 2, "relu": 3}
@@ -209,8 +209,8 @@ def kernel() -> object | None:
             # Numba's cache checks only the file of each function, not the files of those it calls: a cache
             # directory named after both sources (and Numba's version) keeps an edit to either from loading stale code.
             src = b"".join(Path(f).read_bytes() for f in (__file__, nn.__file__)) + numba.__version__.encode()
-            numba.config.CACHE_DIR = str(Path(__file__).parent / "__pycache__" /
-                                         f"kernels-{hashlib.sha256(src).hexdigest()[:12]}")
+            numba.config.CACHE_DIR = str(  # type: ignore[attr-defined]
+                Path(__file__).parent / "__pycache__" / f"kernels-{hashlib.sha256(src).hexdigest()[:12]}")
             jit = numba.njit(cache=True, error_model="numpy", nogil=True)
             inline = numba.njit(cache=True, error_model="numpy", nogil=True, inline="always")
             for name in nn.INLINED:

@@ -58,7 +58,7 @@ def _expm1_neg(y: float) -> float:
     p = p * r + 0.16666666666666666
     p = p * r + 0.5
     p = p * r + 1.0
-    scale = _float(((_bits(m) - _bits(SHIFT)) + 1023) << 52)  # 2ᵏ
+    scale: float = _float(((_bits(m) - _bits(SHIFT)) + 1023) << 52)  # type: ignore[call-arg]  # 2ᵏ (a Numba intrinsic)
     return scale * (p * r) + (scale - 1.0)
 
 

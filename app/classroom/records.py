@@ -74,7 +74,8 @@ class ChallengeRecords:
     def _tx(self, write: bool = False) -> Iterator[Any]:
         """A connection in one transaction (a write transaction locks out other writers while it counts)."""
         if self.pg:
-            with self.db.connect() as conn, conn.transaction():
+            pg: Any = self.db.connect()  # a psycopg connection
+            with pg as conn, conn.transaction():
                 if write:
                     conn.execute(f"LOCK TABLE {self.p}attempts IN SHARE ROW EXCLUSIVE MODE")
                 yield conn
