@@ -66,7 +66,7 @@ PYTEST_WORKERS ?= 2
 ## test: install test needs (headless Chromium included) and run lint + every test
 test: $(VENV)/.installed-test browser services
 	$(BIN)/ruff check .
-	$(BIN)/mypy app engine
+	$(BIN)/mypy app engine descent
 	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile
 
 ## test-fast: everything but the browser tests
@@ -75,7 +75,7 @@ test-fast: $(VENV)/.installed-test services
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
-	$(BIN)/mypy app engine
+	$(BIN)/mypy app engine descent
 
 ## bench: the speed figures quoted in the README
 bench: $(VENV)/.installed-test
