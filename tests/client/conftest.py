@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -64,3 +67,10 @@ def client(live: LiveServer) -> Iterator[Client]:
     """A client of the live server."""
     with Client(live.url) as c:
         yield c
+
+
+def run_async(main: Callable[[], Awaitable[Any]]) -> Any:
+    """asyncio.run(main()) on a thread of its own, as a notebook's client would run beside a loop already running
+    (Playwright's sync API keeps one in this worker's main thread when a browser test ran before)."""
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(lambda: asyncio.run(main())).result()  # type: ignore[arg-type]

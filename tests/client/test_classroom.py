@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import pytest
 
 from descent import AsyncClient, Attempt, Challenge, Client, DescentError, Run, Watched
-from tests.client.conftest import LiveServer
+from tests.client.conftest import LiveServer, run_async
 
 LINE = {"kind": "linear_regression", "data": {"n": 30, "slope": 3, "intercept": 2, "noise": 0.1, "seed": 0}}
 
@@ -107,7 +106,7 @@ def test_the_async_classroom(live: LiveServer) -> None:
             board = await ch.board()
             return w.state, forked.state, frames, a.state, board
 
-    watched, forked, frames, attempt_state, board = asyncio.run(main())
+    watched, forked, frames, attempt_state, board = run_async(main)
     assert watched["t"] == 0 and "id" not in watched and forked.t == 0
     assert frames[0]["type"] == "hello" and attempt_state["t"] > 0 and "id" not in attempt_state
     assert [r.name for r in board.rows] == ["Cy"] and board.rows[0].t == attempt_state["t"]

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from descent import AsyncClient, Client
-from tests.client.conftest import LiveServer
+from tests.client.conftest import LiveServer, run_async
 
 LINE = {"kind": "linear_regression", "data": {"n": 50, "slope": 3, "intercept": 2, "noise": 0.5, "seed": 0}}
 FIELDS = ("racer", "t", "loss", "grad_norm", "lr", "params")
@@ -72,6 +71,6 @@ def test_the_async_client_and_stream(live: LiveServer) -> None:
             assert len(frame) == 301
             return streamed(frames), history, run.state
 
-    steps, history, state = asyncio.run(main())
+    steps, history, state = run_async(main)
     assert len(steps) == 301 and rows(steps) == rows(history)
     assert state.status == "stopped" and state.t == 300
