@@ -79,24 +79,27 @@ def wait_until_up(url: str, proc: subprocess.Popen[bytes], timeout: float = 30.0
 class Server:
     """`uvicorn app.main:app` in a subprocess (its own event loop and warnings, like `make run`)."""
 
-    def __init__(self) -> None:
+    COMMAND = ["-m", "uvicorn", "app.main:app"]  # after the interpreter; host, port and log level follow
+    PROBE = "/api/registry"  # answered once the app is up
+    PREFIX = "descent-browser-"
+
+    def __init__(self, env: dict[str, str] | None = None, cwd: Path = ROOT) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.data_dir = tempfile.mkdtemp(prefix="descent-browser-")  # saved runs of the tests stay out of ./data
-        env = {**os.environ, "PYTHONUNBUFFERED": "1", "DESCENT_DATA_DIR": self.data_dir}
+        self.data_dir = tempfile.mkdtemp(prefix=self.PREFIX)  # saved runs of the tests stay out of ./data
+        full_env = {**os.environ, "PYTHONUNBUFFERED": "1", "DESCENT_DATA_DIR": self.data_dir, **(env or {})}
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", str(self.port),
-             "--log-level", "warning"],
-            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            [sys.executable, *self.COMMAND, "--host", "127.0.0.1", "--port", str(self.port), "--log-level", "warning"],
+            cwd=cwd, env=full_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
         )
         try:
-            wait_until_up(self.url + "/api/registry", self.proc)
+            wait_until_up(self.url + self.PROBE, self.proc)
         except Exception:
             self.stop()
             raise
 
     def stop(self) -> None:
-        """Terminate the server (and wait for it)."""
+        """Terminate the server (and wait for it) and forget its data."""
         if self.proc.poll() is None:
             self.proc.terminate()
             try:

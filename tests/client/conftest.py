@@ -4,11 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import os
-import shutil
-import subprocess
-import sys
-import tempfile
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -16,42 +11,17 @@ from typing import Any
 import pytest
 
 from descent import Client
-from tests.browser.conftest import free_port, wait_until_up
+from tests.browser.conftest import Server
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-class LiveServer:
+class LiveServer(Server):
     """The server as a user starts it (`python -m descent serve --port P`), with its own data directory."""
 
-    def __init__(self, env: dict[str, str] | None = None, cwd: Path = ROOT) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.data_dir = tempfile.mkdtemp(prefix="descent-client-")
-        full_env = {**os.environ, "PYTHONUNBUFFERED": "1", "DESCENT_DATA_DIR": self.data_dir, **(env or {})}
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "descent", "serve", "--host", "127.0.0.1", "--port", str(self.port),
-             "--log-level", "warning"],
-            cwd=cwd, env=full_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-        )
-        try:
-            wait_until_up(self.url + "/openapi.json", self.proc)
-        except Exception:
-            self.stop()
-            raise
-
-    def stop(self) -> None:
-        """Terminate the server and forget its data."""
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        if self.proc.stdout is not None:
-            self.proc.stdout.close()
-        shutil.rmtree(self.data_dir, ignore_errors=True)
+    COMMAND = ["-m", "descent", "serve"]
+    PROBE = "/openapi.json"
+    PREFIX = "descent-client-"
 
 
 @pytest.fixture(scope="session")
