@@ -16,8 +16,8 @@ from app.bounds import publish_openapi
 from app.classroom.room import Classroom
 from app.classroom.views import GuestViews
 from app.errors import SafeJSONResponse
+from app.live.pacing import Pacer
 from app.middleware import BodyLimit, SecurityHeaders, TokenAuth
-from app.pacing import Pacer
 from app.routes import (
     challenges,
     classroom_pages,

@@ -11,8 +11,8 @@ from datetime import UTC, datetime
 
 from app.errors import RequestError
 from app.limits import exempt
-from app.pacing import Pacer
-from app.player import Player
+from app.live.pacing import Pacer
+from app.live.player import Player
 from app.settings import Settings
 from engine.run import Run
 

@@ -13,7 +13,7 @@ The machine's load average is printed too: the load generator runs on the same m
 while other processes hold the CPU say little about the server.
 
 Each run plays at the page's default speed (50 steps a second) unless --speed says otherwise; faster runs ask
-more of the server than it has, and it then plays them more slowly than asked (app/pacing.py): the steps per
+more of the server than it has, and it then plays them more slowly than asked (app/live/pacing.py): the steps per
 second each run really played are printed.
 
     python bench/bench_load.py [--clients 100] [--seconds 60] [--speed 50] [--no-deflate]

@@ -101,7 +101,7 @@ def replay(config: dict[str, Any], events: list[dict[str, Any]], clock: int, eve
     """Rebuild a run from `config` and replay its live changes at their clocks, up to `clock` step rounds.
 
     Runs are deterministic, so this reproduces the original bit for bit (Run.config() and Run.events
-    give what it needs). The app replays the same way in time slices (app/replays.py).
+    give what it needs). The app replays the same way in time slices (app/live/replays.py).
     """
     run = build_run(config, event_cap)
     for i, ev in enumerate(events):

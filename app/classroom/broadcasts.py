@@ -12,8 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from app.client import Client
 from app.errors import RequestError
+from app.live.client import Client
 from app.saved import now_iso
 from app.settings import Settings
 from app.store import Entry, Store, new_id

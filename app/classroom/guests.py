@@ -15,10 +15,10 @@ from typing import Any
 
 from starlette.websockets import WebSocket, WebSocketState
 
-from app.client import Client
 from app.errors import RequestError
 from app.limits import Throttle
-from app.player import Player
+from app.live.client import Client
+from app.live.player import Player
 from app.routes.stream import _disconnect, error, handle, parse
 from app.settings import Settings
 from app.store import Entry

@@ -1,12 +1,12 @@
 """One websocket watching a run: its own cursor into the history, frame rate, outbox and sender task.
 
 Frames are built lazily from the run's history (which is the buffer), at most `frame_hz` a second (and at
-most the server's pace: app/pacing.py), so a slow client costs no memory; a client more than
+most the server's pace: app/live/pacing.py), so a slow client costs no memory; a client more than
 `max_pending_steps` behind has the oldest of its pending steps dropped and is told how many (`"dropped"`).
 
 On a network run a frame also carries racer 0's weights (`network`, when they changed since this client's
 last frame) and, at most `grid_hz` a second, the latest decision grid (`grid`, of this client's `grid_n`) and
-hidden-unit grids (`hidden`), which the player computes once for every watcher (app/netview.py), with
+hidden-unit grids (`hidden`), which the player computes once for every watcher (app/live/netview.py), with
 `grid_t`, racer 0's step at the weights they were computed at (grids lag the frame rate).
 """
 
@@ -19,11 +19,11 @@ from typing import TYPE_CHECKING, Any
 
 from starlette.websockets import WebSocket
 
-from app.netview import DEFAULT_PLANE, GRID_HZ, GRID_N, MAX_GRID_HZ, PlaneKey, View, plane_key
-from app.stepping import encode
+from app.live.netview import DEFAULT_PLANE, GRID_HZ, GRID_N, MAX_GRID_HZ, PlaneKey, View, plane_key
+from app.live.stepping import encode
 
 if TYPE_CHECKING:
-    from app.player import Player
+    from app.live.player import Player
 
 OUTBOX_HIGH = 256  # a client's reader waits while this many messages wait to be sent to it
 OUTBOX_MAX = 1024  # beyond this, the oldest unsent messages of a client are dropped
@@ -42,7 +42,7 @@ class Client:
         self.want_hidden = True  # network runs with 2 inputs: hidden-unit grids in frames
         self.grid_hz = GRID_HZ
         self.grid_n = GRID_N
-        self.plane: PlaneKey = DEFAULT_PLANE  # the plane of the features its grids cover (app/netview.py)
+        self.plane: PlaneKey = DEFAULT_PLANE  # the plane of the features its grids cover (app/live/netview.py)
         self.cursor: list[int] = []
         self.outbox: deque[dict[str, Any]] = deque(maxlen=OUTBOX_MAX)
         self.held = 0  # step records in the outbox's messages

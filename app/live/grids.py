@@ -1,7 +1,7 @@
 """Keeping a network run's decision and hidden-unit grids fresh for its watchers, within a time budget.
 
 One task per watched network run: when racer 0's weights have moved and a watcher may take a new grid (its
-grid_hz and frame rate allow), it computes the stale grids once for every watcher (app/netview.py), in a
+grid_hz and frame rate allow), it computes the stale grids once for every watcher (app/live/netview.py), in a
 worker thread, holding the run's lock, so the weights hold still and the engine's inspection network (which
 hidden-unit grids and backprop tables share) has one user at a time. After a computation that took c seconds
 it waits at least 4c before the next, so grid work stays under GRID_SHARE (20 %) of wall time whatever the
@@ -18,11 +18,11 @@ from typing import TYPE_CHECKING
 
 from starlette.concurrency import run_in_threadpool
 
-from app.netview import GRID_SHARE, NetView, View
+from app.live.netview import GRID_SHARE, NetView, View
 
 if TYPE_CHECKING:
-    from app.client import Client
-    from app.player import Player
+    from app.live.client import Client
+    from app.live.player import Player
 
 log = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from app.errors import dumps
-from app.stepping import Raw
+from app.live.stepping import Raw
 from engine.network import NetworkProblem
 from engine.planes import Plane, make_plane
 from engine.run import Run

@@ -21,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import time
 
-from app.stepping import TICK_BUDGET
+from app.live.stepping import TICK_BUDGET
 
 PERIOD = 0.5  # seconds between measurements
 PROBE = 0.02  # seconds between looks at the event loop's lag

@@ -1,15 +1,15 @@
 """One Player per run: every change to a run goes through it, and it streams the run to its watchers.
 
-The play loop ticks at the server's pace (`frame_hz`, lower while the server is busy: app/pacing.py): each
+The play loop ticks at the server's pace (`frame_hz`, lower while the server is busy: app/live/pacing.py): each
 tick takes the steps due (speed × elapsed time, fractions carried over) in chunks bounded by the tick's time
 budget, so the event loop is never blocked for longer than about one frame and every playing run gets a fair
 share of stepping time; if the engine cannot keep up, the run simply plays as fast as it can. Messages from
 clients are handled between ticks (one asyncio thread), so a `set` takes effect on the next step.
 
-Each watching websocket is a `Client` (app/client.py) with its own cursor into the history.
+Each watching websocket is a `Client` (app/live/client.py) with its own cursor into the history.
 
-On a network run, `net` holds the latest weights and grids every watcher shares (app/netview.py) and
-`grids` keeps them fresh, within a time budget (app/grids.py).
+On a network run, `net` holds the latest weights and grids every watcher shares (app/live/netview.py) and
+`grids` keeps them fresh, within a time budget (app/live/grids.py).
 """
 
 from __future__ import annotations
@@ -19,13 +19,13 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from app.client import Client
 from app.errors import RequestError
-from app.grids import GridKeeper
-from app.netview import NetView
-from app.pacing import Pacer
+from app.live.client import Client
+from app.live.grids import GridKeeper
+from app.live.netview import NetView
+from app.live.pacing import Pacer
+from app.live.stepping import TICK_BUDGET, records_between, server_stop, step_slice
 from app.settings import Settings
-from app.stepping import TICK_BUDGET, records_between, server_stop, step_slice
 from engine.network import NetworkProblem
 from engine.run import STOP_SETTINGS, Run
 from engine.settings import SettingsError, check_settings

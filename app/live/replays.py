@@ -1,7 +1,7 @@
 """A live run as a replayable record, and a record replayed into a new live run (checked against the limits).
 
 Replaying costs as much as the original steps did, so it steps in time slices that yield to the event loop
-(app/stepping.py: a huge network's steps in a worker thread), at most REPLAYS at a time per app; what can be
+(app/live/stepping.py: a huge network's steps in a worker thread), at most REPLAYS at a time per app; what can be
 replayed is bounded by the server's limits (every
 racer stops by max_run_steps, at most max_racers racers, at most max_events changes).
 """
@@ -15,10 +15,10 @@ from typing import Any
 from starlette.datastructures import State
 
 from app.errors import RequestError, field_loc
+from app.live.stepping import advance, server_stop
 from app.routes.runs import engine_spec
 from app.schemas_saved import AddRacerEvent, ImportRun, RemoveRacerEvent, SetEvent, StopEvent
 from app.settings import Settings
-from app.stepping import advance, server_stop
 from app.store import Entry
 from engine.build import apply_event, build_run, check_event
 from engine.run import Run

@@ -16,7 +16,7 @@ from fastapi import APIRouter, Body, Query, Response
 from app.compute import check_racer, json_off_loop, network_of
 from app.deps import EntryDep
 from app.errors import RequestError
-from app.netview import Box, grid_json, hidden_json, network_json
+from app.live.netview import Box, grid_json, hidden_json, network_json
 from app.schemas import error_responses
 from app.schemas_network import HiddenGrids, NetworkWeights, Outputs, Prediction, PredictPoints
 from engine.network import NetworkProblem

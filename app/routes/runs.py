@@ -13,6 +13,7 @@ from fastapi.responses import StreamingResponse
 from app.deps import EntryDep, SettingsDep, StoreDep
 from app.errors import RequestError
 from app.limits import OwnerDep
+from app.live.stepping import encode, server_stop
 from app.schemas import (
     CreateRun,
     DataPoints,
@@ -31,7 +32,6 @@ from app.schemas import (
 from app.schemas_network import NetworkData
 from app.schemas_saved import TOO_MANY_RUNS
 from app.settings import Settings
-from app.stepping import encode, server_stop
 from engine.build import build_run
 from engine.datasets2d import MAX_POINTS as NETWORK_MAX_POINTS
 from engine.history import History as HistoryBuffer

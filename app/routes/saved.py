@@ -16,7 +16,7 @@ from starlette.requests import HTTPConnection
 from app.deps import EntryDep, SettingsDep, StoreDep
 from app.errors import RequestError, dotted, validation_detail
 from app.limits import OwnerDep
-from app.replays import record_of, replay_document
+from app.live.replays import record_of, replay_document
 from app.saved import SavedFull, SavedStore, now_iso
 from app.schemas import RunState
 from app.schemas_saved import ImportRun, SavedRecord, SavedRun, SaveRequest, error_responses

@@ -9,10 +9,10 @@ from fastapi import APIRouter, Query, Request, Response
 from app.deps import EntryDep, SettingsDep, StoreDep
 from app.errors import dumps
 from app.limits import OwnerDep
-from app.replays import check_events, config_of, replay_document
+from app.live.replays import check_events, config_of, replay_document
+from app.live.stepping import encode, records_between
 from app.schemas import RunState
 from app.schemas_saved import FORMAT, VERSION, ImportRun, RunConfig, RunExport, error_responses
-from app.stepping import encode, records_between
 
 router = APIRouter(prefix="/api/runs", tags=["share"], responses=error_responses(400, 401, 404, 413))
 

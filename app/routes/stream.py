@@ -16,10 +16,10 @@ from fastapi import APIRouter, WebSocket
 from pydantic import ValidationError
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
-from app.client import Client
 from app.errors import RequestError, message_of
 from app.limits import Throttle
-from app.player import Player
+from app.live.client import Client
+from app.live.player import Player
 from app.schemas import (
     CLIENT_MESSAGES,
     AddRacerMsg,

@@ -1,5 +1,5 @@
 // The steps a second the server really plays, beside the speed asked for. A busy server (a classroom on one
-// machine) plays runs more slowly than asked, fairly (app/pacing.py), and a big network may simply be slower
+// machine) plays runs more slowly than asked, fairly (app/live/pacing.py), and a big network may simply be slower
 // than the speed slider: the page says so, rather than leave it a mystery. Shown only while running and more
 // than 20 % below the speed asked for, measured over the last few seconds of frames.
 

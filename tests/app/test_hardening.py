@@ -17,9 +17,9 @@ from typing import Any
 import pytest
 from starlette.websockets import WebSocketDisconnect
 
-from app.client import OUTBOX_HIGH
 from app.limits import client_key
-from app.player import MAX_CATCH_UP
+from app.live.client import OUTBOX_HIGH
+from app.live.player import MAX_CATCH_UP
 from app.saved import new_saved_id
 from app.store import new_id
 from tests.app.conftest import StrictClient, new_run, recv, recv_until, wait_for

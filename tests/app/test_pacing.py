@@ -1,4 +1,4 @@
-"""The server's pace under load (app/pacing.py): fewer frames a second while busy, never below 10; a fair share
+"""The server's pace under load (app/live/pacing.py): fewer frames a second while busy, never below 10; a fair share
 of stepping time per playing run; and the load reported by /api/health."""
 
 from __future__ import annotations
@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from app.pacing import BUSY, IDLE, MIN_HZ, MIN_SHARE, STEP_SHARE, Pacer
-from app.player import Player
-from app.stepping import TICK_BUDGET
+from app.live.pacing import BUSY, IDLE, MIN_HZ, MIN_SHARE, STEP_SHARE, Pacer
+from app.live.player import Player
+from app.live.stepping import TICK_BUDGET
 from tests.app.conftest import StrictClient, new_run, recv, recv_until, wait_for
 
 

@@ -6,7 +6,7 @@ import json
 import re
 from typing import Any
 
-from app.pacing import MIN_HZ
+from app.live.pacing import MIN_HZ
 from app.settings import Settings
 from engine.optimizers import OPTIMIZERS
 from tests.app.conftest import StrictClient
