@@ -16,7 +16,7 @@ $(BIN)/python:
 # Re-install whenever pyproject.toml changes.
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet --disable-pip-version-check -e .
-	$(BIN)/python -m engine.kernels  # compile the Numba kernels once (cached on disk): no request waits for it
+	$(BIN)/python -m engine.warm  # compile the Numba kernels once (cached on disk): no request waits for it
 	@touch $@
 
 $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed

@@ -36,7 +36,7 @@ from app.saved import open_saved
 from app.schemas import error_responses
 from app.settings import Settings
 from app.store import Store
-from engine import kernels
+from engine.warm import warm
 
 DESCRIPTION = """Descent: watch gradient descent work. Create runs, drive them over REST, and watch them live over
 the websocket `/api/runs/{id}/stream`. Every error names its field; JSON never carries NaN or Infinity."""
@@ -58,7 +58,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             gc.freeze()
         # The compiled network step (engine/kernels.py) loads from its on-disk cache in a worker thread, so that
         # the first network run does not wait for it (a run that comes sooner waits, it does not change path).
-        asyncio.get_running_loop().run_in_executor(None, kernels.warm)
+        asyncio.get_running_loop().run_in_executor(None, warm)
         sweeper = asyncio.create_task(store.sweep_forever(), name="expire idle runs")
         pacing = asyncio.create_task(pacer.watch(), name="pace under load")
         figures = asyncio.create_task(app.state.classroom.write_back_forever(), name="attempts' figures")

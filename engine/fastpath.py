@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from engine import kernels
+from engine.history import TRAJECTORY_SNAPSHOTS
 from engine.network import NetworkProblem
 from engine.schedules import scheduled_lr
 
@@ -80,8 +81,6 @@ def stepper(run: Any) -> Callable[[int], int] | None:
 
 def _step(run: Any, fp: FastPath, n: int) -> int:
     """Up to n updates of the run's one racer; returns the updates taken."""
-    from engine.run import TRAJECTORY_SNAPSHOTS
-
     kern: Any = kernels.kernel()
     r = run.racers[0]
     grp = run._groups[0]

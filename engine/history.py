@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+TRAJECTORY_SNAPSHOTS = 400  # parameter snapshots a run keeps for trajectory views (thinned as it grows)
 PARAMS_IN_STEPS = 16  # problems with at most this many parameters keep θ in every step record
 
 

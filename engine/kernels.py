@@ -8,7 +8,7 @@ Python side (engine/fastpath.py) handles those steps exactly as the reference do
 engine/optimizers.py) stays the reference; tests/engine/test_kernels.py compares the two to 1e-12.
 
 The network's forward and backward passes are in engine/kernels_nn.py. Compiled once per machine (`cache=True`,
-in __pycache__) and loaded on first use (`python -m engine.kernels` does it ahead: `make` runs it after
+in __pycache__) and loaded on first use (`python -m engine.warm` does it ahead: `make` runs it after
 installing); loading takes about a second.
 """
 
@@ -228,22 +228,3 @@ def kernel() -> object | None:
 def fused_update() -> object | None:
     """The compiled `update_all`; None without Numba (or with kernels.ENABLED off)."""
     return _compiled["update_all"] if ENABLED and kernel() is not None else None
-
-
-def warm() -> bool:
-    """Compile (or load from the cache) every kernel by stepping two tiny runs through them; False without Numba."""
-    if kernel() is None:
-        return False
-    from engine.build import build_run  # here, not at the top: engine.run imports this module
-
-    net = {"kind": "network", "layers": [2, 3, 1], "data": {"name": "xor", "n": 40}}
-    build_run({"problem": net, "optimizer": {"name": "gd", "batch_size": 1}}).step(3)
-    build_run({"problem": {"kind": "surface", "name": "booth"},
-               "racers": [{"name": "gd"}, {"name": "adam"}]}).step(2)
-    return True
-
-
-if __name__ == "__main__":  # `make` runs this after installing, so that no request or test pays for compiling
-    from engine import kernels as _kernels  # the module the engine imports (this one runs as __main__)
-
-    print("kernels ready" if _kernels.warm() else "Numba is not installed: the NumPy reference steps every run")

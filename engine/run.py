@@ -17,7 +17,7 @@ import numpy as np
 
 from engine.fastpath import stepper
 from engine.groups import Group, State, opt_state, racer_states, regroup, restack, step_groups
-from engine.history import History
+from engine.history import TRAJECTORY_SNAPSHOTS, History
 from engine.optimizers import OPTIMIZERS, check_optimizer
 from engine.problems import Problem
 from engine.racers import Racer, check_racer, next_batch, peek_batches, resolve_box, uses_batches
@@ -26,7 +26,6 @@ from engine.settings import SettingsError, check_settings
 from engine.stopping import DIVERGENCE_FACTOR, STOP_SETTINGS, check_stop, divergence, fmt, status_after
 
 __all__ = ["STOP_SETTINGS", "Run", "fmt"]
-TRAJECTORY_SNAPSHOTS = 400  # parameter snapshots kept for trajectory views (thinned as the run grows)
 
 
 class Run:
