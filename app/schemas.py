@@ -1,4 +1,4 @@
-"""Pydantic models of every request, response and websocket message.
+"""Pydantic models of every REST request and response (the websocket messages: app/schemas_socket_in.py, _out.py).
 
 Optimiser, schedule and stopping fields are generated from the engine's `Setting` tables
 (`engine.optimizers.OPTIMIZERS`, `engine.schedules.SCHEDULES`, `engine.stopping.STOP_SETTINGS`), so the
@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, TypeAdapter, create_model
+from pydantic import BaseModel, Field, create_model
 
 from app.schema_tools import (
     INTEGRAL,
@@ -33,7 +33,6 @@ from app.schemas_problems import LinearRegressionSpec, NetworkSpec, SurfaceSpec
 from engine.optimizers import OPTIMIZERS
 from engine.schedules import SCHEDULES
 from engine.stopping import STOP_SETTINGS
-from engine.tables import MAX_FEATURES
 
 Status = Literal["ready", "running", "paused", "converged", "diverged", "stopped"]
 
@@ -279,96 +278,6 @@ class Health(Resp):
     tick_ms: float = Field(description="the longest play tick lately: how long stepping a run held the event loop")
     history_rows: int = Field(description="step records held by all runs (at most max_history_rows)")
     history_mb: float = Field(description="memory of those records' buffers, MiB")
-
-
-# ----- websocket: client -> server --------------------------------------------------------------------
-class PlayMsg(Req):
-    """Play at `speed` steps per second (per racer)."""
-
-    type: Literal["play"]
-    speed: float = Field(30.0, gt=0, description="steps per second, at most the server's max_speed")
-
-
-class PauseMsg(Req):
-    """Pause."""
-
-    type: Literal["pause"]
-
-
-class StepMsg(Req):
-    """Take n steps now."""
-
-    type: Literal["step"]
-    n: Positive = Field(1, description="steps per racer (at most the server's max_steps_per_request)")
-
-
-class SetMsg(Req):
-    """Live changes, as PATCH /api/runs/{id}; they apply from the next step."""
-
-    type: Literal["set"]
-    optimizer: OptimizerPatch | None = None  # type: ignore[valid-type]
-    stop: StopPatch | None = None  # type: ignore[valid-type]
-    racer: NonNegative = 0
-
-
-class ResetMsg(Req):
-    """Start again (from params, which become the start, or from the run's start)."""
-
-    type: Literal["reset"]
-    params: Params | None = None
-
-
-class AddRacerMsg(Req):
-    """Add a racer (an optimizer spec) at the run's start."""
-
-    type: Literal["add_racer"]
-    racer: OptimizerSpec
-
-
-class RemoveRacerMsg(Req):
-    """Remove racer i."""
-
-    type: Literal["remove_racer"]
-    racer: NonNegative
-
-
-class SubscribeMsg(Req):
-    """What this client wants in its frames (absent fields keep their value)."""
-
-    type: Literal["subscribe"]
-    frame_hz: float | None = Field(None, ge=1, le=30, description="frames per second at most")
-    steps: bool | None = Field(None, description="false: frames carry no step records")
-    weights: bool | None = Field(None, description="network runs: racer 0's weights in frames (`network`)")
-    grid: bool | None = Field(None, description="network runs: the decision grid (one input: the curve) in frames")
-    grid_hz: float | None = Field(None, gt=0, le=10, description="grids per second at most (default 5; the server "
-                                                                 "sends fewer when its grid work would pass 20 % "
-                                                                 "of its time)")
-    grid_n: Annotated[int, Field(ge=10, le=100), INTEGRAL] | None = Field(
-        None, description="decision-grid points per side (default 60)")
-    hidden: bool | None = Field(None, description="network runs with 2 features or more: hidden-unit grids "
-                                                  "(24 × 24) in frames, with the decision grid")
-    plane: Literal["slice", "pca"] | None = Field(None, description="network runs: the plane of the features the "
-                                                                    "grids cover: a slice through x_feature and "
-                                                                    "y_feature, the others at their means (default), "
-                                                                    "or the first two principal components")
-    x_feature: Annotated[int, Field(ge=0, le=MAX_FEATURES - 1), INTEGRAL] | None = Field(
-        None, description="a slice's first feature, numbered from 0 (default 0)")
-    y_feature: Annotated[int, Field(ge=0, le=MAX_FEATURES - 1), INTEGRAL] | None = Field(
-        None, description="a slice's second feature (default 1)")
-
-
-class PingMsg(Req):
-    """Answered with {"type": "pong"}."""
-
-    type: Literal["ping"]
-
-
-CLIENT_MESSAGES: dict[str, type[BaseModel]] = {
-    "play": PlayMsg, "pause": PauseMsg, "step": StepMsg, "set": SetMsg, "reset": ResetMsg,
-    "add_racer": AddRacerMsg, "remove_racer": RemoveRacerMsg, "subscribe": SubscribeMsg, "ping": PingMsg,
-}
-ClientMessage: Any = tagged(CLIENT_MESSAGES, "type", None)
-client_message: TypeAdapter[Any] = TypeAdapter(ClientMessage)
 
 
 def dump(model: BaseModel | None) -> dict[str, Any] | None:

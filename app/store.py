@@ -153,7 +153,7 @@ class Store:
 
     async def aclose(self, timeout: float = 5.0) -> None:
         """shutdown(), then wait (at most `timeout` s) until every play loop has really stopped."""
-        tasks = [e.player.task for e in self.entries.values() if e.player.task is not None]
+        tasks = [t for e in self.entries.values() if (t := e.player.task) is not None]
         self.shutdown()
         if tasks:
             await asyncio.wait(tasks, timeout=timeout)

@@ -15,6 +15,7 @@ from typing import Any
 from app.errors import RequestError
 from app.live.client import Client
 from app.saved import now_iso
+from app.schemas_socket_out import Closing, Watchers
 from app.settings import Settings
 from app.store import Entry, Store, new_id
 
@@ -104,11 +105,11 @@ class Broadcasts:
         b.watchers.discard(client)
         self.notify(b)
 
-    def message(self, b: Broadcast | None) -> dict[str, Any]:
+    def message(self, b: Broadcast | None) -> Watchers:
         """{"type": "watchers", "count", "live", "name"}."""
         if b is None:
-            return {"type": "watchers", "count": 0, "live": False, "name": None}
-        return {"type": "watchers", "count": len(b.watchers), "live": True, "name": b.name}
+            return Watchers(count=0, live=False, name=None)
+        return Watchers(count=len(b.watchers), live=True, name=b.name)
 
     def notify(self, b: Broadcast) -> None:
         """Tell every client of the run how many watch (nothing once the broadcast has ended)."""
@@ -132,7 +133,7 @@ class Broadcasts:
         self._forget(b)
         watchers, b.watchers = b.watchers, set()
         for c in watchers:
-            c.push({"type": "closing", "reason": ENDED}, flush=True)
+            c.push(Closing(reason=ENDED), flush=True)
             c.close(1000, ENDED)
         entry = self.store.find(run_id)
         for c in entry.player.clients if entry is not None else ():

@@ -8,6 +8,9 @@ On a network run a frame also carries racer 0's weights (`network`, when they ch
 last frame) and, at most `grid_hz` a second, the latest decision grid (`grid`, of this client's `grid_n`) and
 hidden-unit grids (`hidden`), which the player computes once for every watcher (app/live/netview.py), with
 `grid_t`, racer 0's step at the weights they were computed at (grids lag the frame rate).
+
+A client reads the run through its `Feed` (app/live/feed.py), never the player. A guest's client (a watcher's,
+a student's: `show_id` false) is never sent the run's id.
 """
 
 from __future__ import annotations
@@ -15,15 +18,15 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import deque
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from starlette.websockets import WebSocket
 
+from app.live.feed import Feed
 from app.live.netview import DEFAULT_PLANE, GRID_HZ, GRID_N, MAX_GRID_HZ, PlaneKey, View, plane_key
 from app.live.stepping import encode
-
-if TYPE_CHECKING:
-    from app.live.player import Player
+from app.schemas_socket_in import SubscribeMsg
+from app.schemas_socket_out import Frame, ServerMessage, Subscribed, wire
 
 OUTBOX_HIGH = 256  # a client's reader waits while this many messages wait to be sent to it
 OUTBOX_MAX = 1024  # beyond this, the oldest unsent messages of a client are dropped
@@ -32,10 +35,11 @@ OUTBOX_MAX = 1024  # beyond this, the oldest unsent messages of a client are dro
 class Client:
     """One websocket watching a run: cursor, frame rate, what it subscribed to, outbox and a sender task."""
 
-    def __init__(self, ws: WebSocket, player: Player):
+    def __init__(self, ws: WebSocket, feed: Feed, show_id: bool = True):
         self.ws = ws
-        self.player = player
-        self.frame_hz = float(player.settings.frame_hz)
+        self.feed = feed
+        self.show_id = show_id
+        self.frame_hz = feed.frame_hz
         self.want_steps = True
         self.want_weights = True  # network runs: racer 0's weights in frames
         self.want_grid = True  # network runs: the decision grid (or curve) in frames
@@ -62,11 +66,11 @@ class Client:
         self.dirty = True
         self.wake.set()
 
-    def push(self, msg: dict[str, Any], flush: bool = False) -> None:
+    def push(self, msg: ServerMessage, flush: bool = False) -> None:
         """Queue a message; `flush` first queues the pending frame, so the message follows the steps before it."""
         if flush:
             self.flush()
-        self._queue(msg)
+        self._queue(self._wired(msg))
         self._queued()
 
     def flush(self) -> None:
@@ -76,7 +80,7 @@ class Client:
         frame carries only the newest that fit (none when it is full) and says how many it dropped.
         """
         if self.dirty:
-            room = max(0, self.player.settings.max_pending_steps - self.held)
+            room = max(0, self.feed.max_pending_steps - self.held)
             self._queue(self.take_frame(cap=room))
             self._queued()
 
@@ -91,6 +95,14 @@ class Client:
         self.outbox.append(msg)
         self.held += _steps_in(msg)
 
+    def _wired(self, msg: ServerMessage) -> dict[str, Any]:
+        """The message as JSON types, its `state` without the run id for a guest (the feed's cache untouched)."""
+        out = wire(msg)
+        state = out.get("state")
+        if not self.show_id and isinstance(state, dict) and "id" in state:
+            out["state"] = {k: v for k, v in state.items() if k != "id"}
+        return out
+
     def close(self, code: int, reason: str) -> None:
         """Send what is queued, then close the socket."""
         self.closing = (code, reason)
@@ -99,48 +111,42 @@ class Client:
     def take_frame(self, cap: int | None = None) -> dict[str, Any]:
         """A frame with every step since this client's cursor, at most `cap` of them (default max_pending_steps):
         the oldest past it are dropped, and counted in `dropped`."""
-        run = self.player.run
-        counts = [r.history.n for r in run.racers]
-        cursor = (self.cursor + [0] * len(counts))[: len(counts)]
         steps: list[dict[str, Any]] = []
         dropped = 0
         if self.want_steps:
-            limit = self.player.settings.max_pending_steps if cap is None else cap
-            starts, dropped = self.player.tail(cursor, counts, limit)
-            for i, r in enumerate(run.racers):
-                if starts[i] < counts[i]:
-                    steps.extend(r.history.records(starts[i], counts[i], racer=i))
-        self.cursor = counts
+            limit = self.feed.max_pending_steps if cap is None else cap
+            steps, self.cursor, dropped = self.feed.records(self.cursor, limit)
+        else:
+            self.cursor = self.feed.counts()
         self.dirty = False
-        frame: dict[str, Any] = {"type": "frame", "steps": steps, "state": self.player.state()}
-        if dropped:
-            frame["dropped"] = dropped
-        self.add_views(frame)
-        return frame
+        extra: dict[str, Any] = {"dropped": dropped} if dropped else {}
+        return self._wired(Frame.model_construct(steps=steps, state=self.feed.state(), **extra, **self.views()))
 
-    def add_views(self, msg: dict[str, Any], grids: bool = False) -> None:
-        """Add the network views this client wants and has not had yet: weights always, grids when due
-        (or whenever they are there, with `grids`: hello and reset messages)."""
-        net = self.player.net
+    def views(self, grids: bool = False) -> dict[str, Any]:
+        """The network views this client wants and has not had yet: weights always, grids when due (or whenever
+        they are there, with `grids`: hello and reset messages); {} on other runs."""
+        net = self.feed.net
+        out: dict[str, Any] = {}
         if net is None:
-            return
+            return out
         if self.want_weights and self.sent.get("network") != net.key():
-            msg["network"] = net.weights()
+            out["network"] = net.weights()
             self.sent["network"] = net.key()
         now = time.monotonic()
         if not grids and now < self.next_grid:
-            return
+            return out
         added = [(name, view) for name, view in self._grid_views() if self.sent.get(name) != view[0]]
         for name, (key, raw) in added:
-            msg[name] = raw
-            msg.setdefault("grid_t", key[1])  # racer 0's step at the weights of the grid
+            out[name] = raw
+            out.setdefault("grid_t", key[1])  # racer 0's step at the weights of the grid
             self.sent[name] = key
         if added:
             self.next_grid = now + 1.0 / self.grid_hz
+        return out
 
     def _grid_views(self) -> list[tuple[str, Any]]:
         """(name, (key, encoded)) of the grids this client wants that exist (from one computation or another)."""
-        net = self.player.net
+        net = self.feed.net
         assert net is not None
         views = net.views  # read once: a computation replaces the whole dict
         out: list[tuple[str, Any]] = []
@@ -158,15 +164,15 @@ class Client:
 
     def grid_waiting(self) -> bool:
         """A newer grid than this client has had is there, held back by its grid_hz."""
-        if self.player.net is None:
+        if self.feed.net is None:
             return False
         return any(self.sent.get(name) != view[0] for name, view in self._grid_views())
 
-    def subscribe(self, msg: Any) -> dict[str, Any]:
+    def subscribe(self, msg: SubscribeMsg) -> Subscribed:
         """Change what this client's frames carry (fields given as null or left out keep their value); returns
         the `subscribed` answer with every value now in force."""
         if msg.frame_hz is not None:
-            self.frame_hz = min(float(msg.frame_hz), float(self.player.settings.frame_hz))
+            self.frame_hz = min(float(msg.frame_hz), self.feed.frame_hz)
         for field, attr in (("steps", "want_steps"), ("weights", "want_weights"), ("grid", "want_grid"),
                             ("hidden", "want_hidden")):
             value = getattr(msg, field)
@@ -179,7 +185,7 @@ class Client:
             self.sent.pop("grid", None)
         if msg.plane is not None or msg.x_feature is not None or msg.y_feature is not None:
             pk = plane_key(msg.plane or self.plane[0], msg.x_feature, msg.y_feature)
-            net = self.player.net
+            net = self.feed.net
             if net is not None:
                 net.plane(pk)  # a SettingsError naming the field when the data has no such features
             if pk != self.plane:
@@ -187,11 +193,10 @@ class Client:
                 self.sent.pop("grid", None)
                 self.sent.pop("hidden", None)
         self.next_grid = 0.0  # the new choice applies at once
-        return {"type": "subscribed", "frame_hz": self.frame_hz, "steps": self.want_steps,
-                "weights": self.want_weights, "grid": self.want_grid, "grid_hz": self.grid_hz,
-                "grid_n": self.grid_n, "hidden": self.want_hidden, "plane": self.plane[0],
-                "x_feature": self.plane[1] if len(self.plane) > 1 else None,
-                "y_feature": self.plane[2] if len(self.plane) > 1 else None}
+        return Subscribed(frame_hz=self.frame_hz, steps=self.want_steps, weights=self.want_weights,
+                          grid=self.want_grid, grid_hz=self.grid_hz, grid_n=self.grid_n, hidden=self.want_hidden,
+                          plane=self.plane[0], x_feature=self.plane[1] if len(self.plane) > 1 else None,
+                          y_feature=self.plane[2] if len(self.plane) > 1 else None)
 
     # ----- the sender task ------------------------------------------------------------------------
     async def send_loop(self) -> None:
@@ -224,7 +229,7 @@ class Client:
                 continue
             # On a fixed beat, so a frame sent a little late does not slow the rate, yet never two within half a
             # period; a frame later than a whole period (after a pause, a busy spell) starts a new beat.
-            period = 1.0 / min(self.frame_hz, self.player.pacer.hz)
+            period = 1.0 / min(self.frame_hz, self.feed.hz)
             now = loop.time()
             late = now - self.next_frame
             self.next_frame = max(self.next_frame + period, now + period / 2) if late < period else now + period

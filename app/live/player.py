@@ -1,14 +1,10 @@
-"""One Player per run: every change to a run goes through it, and it streams the run to its watchers.
+"""One Player per run: it owns the run, its lock and its play loop; every change to a run goes through it.
 
-The play loop ticks at the server's pace (`frame_hz`, lower while the server is busy: app/live/pacing.py): each
-tick takes the steps due (speed × elapsed time, fractions carried over) in chunks bounded by the tick's time
-budget, so the event loop is never blocked for longer than about one frame and every playing run gets a fair
-share of stepping time; if the engine cannot keep up, the run simply plays as fast as it can. Messages from
-clients are handled between ticks (one asyncio thread), so a `set` takes effect on the next step.
+The play loop is app/live/play_loop.py. Messages from clients are handled between ticks (one asyncio thread),
+so a `set` takes effect on the next step. Each watching websocket is a `Client` (app/live/client.py) with its
+own cursor into the history; a client reads the run only through the player's `Feed` (app/live/feed.py).
 
-Each watching websocket is a `Client` (app/live/client.py) with its own cursor into the history.
-
-On a network run, `net` holds the latest weights and grids every watcher shares (app/live/netview.py) and
+On a network run, `feed.net` holds the latest weights and grids every watcher shares (app/live/netview.py) and
 `grids` keeps them fresh, within a time budget (app/live/grids.py).
 """
 
@@ -21,18 +17,18 @@ from typing import Any
 
 from app.errors import RequestError
 from app.live.client import Client
+from app.live.feed import Feed, tail
 from app.live.grids import GridKeeper
-from app.live.netview import NetView
 from app.live.pacing import Pacer
-from app.live.stepping import TICK_BUDGET, records_between, server_stop, step_slice
+from app.live.play_loop import PlayLoop
+from app.live.stepping import TICK_BUDGET, records_between
+from app.run_specs import server_stop
+from app.schemas_socket_out import ErrorMsg, Hello, RacersMsg, Reset, ServerMessage, StatusMsg
 from app.settings import Settings
-from engine.network import NetworkProblem
 from engine.run import STOP_SETTINGS, Run
 from engine.settings import SettingsError, check_settings
 
 log = logging.getLogger(__name__)
-
-MAX_CATCH_UP = 0.25  # after a stall, make up at most this many seconds of steps
 
 
 class Player:
@@ -47,94 +43,68 @@ class Player:
         self.full = full  # why the server takes no more steps now (its memory for histories is spent), or None
         self.lock = asyncio.Lock()  # held while stepping, so REST steps and the play loop never interleave
         self.clients: list[Client] = []
-        self.task: asyncio.Task[None] | None = None
-        self.speed = 30.0
-        self._per_step: float | None = None  # seconds per step, learned while stepping (None: not yet)
-        self._state: dict[str, Any] | None = None
-        self._sig = self._signature()
+        self.feed = Feed(run_id, run, settings, self.pacer)
+        self.loop = PlayLoop(run_id, run, self.lock, self.pacer, full, self.changed, self._say)
+        self._sig = self.feed.signature()
         self.status_count = 0  # status messages broadcast so far
         self.closed = False  # the run was deleted, expired or the server is going down: a long step ends early
-        self.net = NetView(run) if isinstance(run.problem, NetworkProblem) else None
-        self.grids = GridKeeper(self, self.net) if self.net is not None else None
+        self.net = self.feed.net
+        self.grids = GridKeeper(run_id, self.net, self.lock, self.clients) if self.net is not None else None
 
     # ----- reading ----------------------------------------------------------------------------------
     @property
     def playing(self) -> bool:
         """The play loop is running."""
-        return self.task is not None and not self.task.done()
+        return self.loop.running
+
+    @property
+    def task(self) -> asyncio.Task[None] | None:
+        """The play loop's task while it plays."""
+        return self.loop.task
 
     def state(self) -> dict[str, Any]:
         """The run's state with its id (cached until the next change)."""
-        if self._state is None:
-            self._state = {"id": self.id, **self.run.state()}
-        return self._state
+        return self.feed.state()
 
-    def status_message(self) -> dict[str, Any]:
+    def status_message(self) -> StatusMsg:
         """{"type": "status", ...}: the run's status in words and each racer's."""
-        run = self.run
-        racers = [{"status": self._racer_status(i), "stop_reason": r.stop_reason} for i, r in enumerate(run.racers)]
-        return {
-            "type": "status",
-            "status": run.status,
-            "message": run.message(),
-            "t": run.t,
-            "racers": racers,
-        }
-
-    def _racer_status(self, i: int) -> str:
-        r = self.run.racers[i]
-        return "running" if self.run.playing and r.active else r.status
-
-    def _signature(self) -> tuple[Any, ...]:
-        return (self.run.status, tuple(self._racer_status(i) for i in range(len(self.run.racers))))
-
-    @staticmethod
-    def tail(cursor: list[int], counts: list[int], cap: int) -> tuple[list[int], int]:
-        """Where to start reading each racer's history so at most `cap` records are read; and how many are skipped."""
-        pending = [max(0, c - s) for s, c in zip(cursor, counts, strict=True)]
-        total = sum(pending)
-        if total <= cap:
-            return [min(s, c) for s, c in zip(cursor, counts, strict=True)], 0
-        keep = [cap * p // total for p in pending]  # in proportion to what each racer has pending, exactly cap
-        for i in sorted(range(len(pending)), key=lambda i: pending[i] - keep[i], reverse=True)[: cap - sum(keep)]:
-            keep[i] += 1
-        return [c - k for c, k in zip(counts, keep, strict=True)], total - sum(keep)
+        return StatusMsg.model_validate(self.feed.status())
 
     # ----- notifying ---------------------------------------------------------------------------------
     def changed(self) -> None:
         """The run changed: frames are due, and a status message if any status changed."""
-        self._state = None
+        self.feed.changed()
         for c in self.clients:
             c.mark_dirty()
         if self.grids is not None:
             self.grids.poke()
-        sig = self._signature()
+        sig = self.feed.signature()
         if sig != self._sig:
             self._sig = sig
             self.status_count += 1
             self.broadcast(self.status_message(), flush=True)
 
-    def broadcast(self, msg: dict[str, Any], flush: bool = False) -> None:
+    def broadcast(self, msg: ServerMessage, flush: bool = False) -> None:
         """Queue a message for every client."""
         for c in self.clients:
             c.push(msg, flush)
 
+    def _say(self, message: str) -> None:
+        """Tell every watcher why the run stopped playing (after the steps before it)."""
+        self.broadcast(ErrorMsg(message=message, field=None, to=None), flush=True)
+
     async def attach(self, client: Client) -> None:
         """A new watcher: it gets a hello with the state and the latest steps (at most hello_steps)."""
         async with self.lock:
-            run = self.run
-            counts = [r.history.n for r in run.racers]
-            starts, dropped = self.tail([0] * len(counts), counts, self.settings.hello_steps)
-            steps = await records_between(run, starts, counts)
+            counts = self.feed.counts()
+            starts, dropped = tail([0] * len(counts), counts, self.settings.hello_steps)
+            steps = await records_between(self.run, starts, counts)
             client.cursor = counts
-            hello: dict[str, Any] = {"type": "hello", "state": self.state(), "steps": steps}
-            if dropped:
-                hello["dropped"] = dropped
+            extra: dict[str, Any] = {"dropped": dropped} if dropped else {}
             if self.grids is not None:
                 await self.grids.compute([client])
-                client.add_views(hello, grids=True)
             self.clients.append(client)
-            client.push(hello)
+            client.push(Hello.model_construct(state=self.state(), steps=steps, **extra, **client.views(grids=True)))
         if self.grids is not None:
             self.grids.start()
 
@@ -149,7 +119,7 @@ class Player:
 
     def close_all(self, code: int, reason: str) -> None:
         """Stop playing and close every watcher's socket after what is queued for it."""
-        self._stop_task()
+        self.loop.stop()
         self.closed = True
         self.run.playing = False
         if self.grids is not None:
@@ -163,12 +133,11 @@ class Player:
         if not 0 < speed <= self.settings.max_speed:
             raise SettingsError("speed", f"must be > 0 and ≤ {self.settings.max_speed:g} steps per second, got {speed}")
         self._check_room()
-        self.speed = float(speed)
+        self.loop.speed = float(speed)
         if not any(r.active for r in self.run.racers):
             return False
         self.run.playing = True
-        if not self.playing:
-            self.task = asyncio.create_task(self._loop(), name=f"play {self.id[:8]}")
+        self.loop.start()
         self.changed()
         return True
 
@@ -180,60 +149,9 @@ class Player:
 
     def pause(self) -> None:
         """Stop playing (the steps already taken stay)."""
-        self._stop_task()
+        self.loop.stop()
         self.run.playing = False
         self.changed()
-
-    def _stop_task(self) -> None:
-        if self.task is not None and self.task is not asyncio.current_task():
-            self.task.cancel()
-        self.task = None
-
-    async def _loop(self) -> None:
-        loop = asyncio.get_running_loop()
-        last = next_tick = loop.time()
-        carry = 0.0
-        pacer = self.pacer
-        pacer.playing += 1
-        try:
-            while self.run.playing:
-                tick = 1.0 / pacer.hz
-                next_tick = max(next_tick + tick, loop.time() + tick / 4)
-                await asyncio.sleep(next_tick - loop.time())
-                now = loop.time()
-                due = min(self.speed * (now - last), self.speed * MAX_CATCH_UP) + carry
-                last = now
-                k = int(due)
-                carry = due - k
-                if not k:
-                    continue
-                full = self.full()
-                if full is not None:  # the server's memory for histories is spent: stop, and say why
-                    self.run.playing = False
-                    self.broadcast({"type": "error", "message": full, "field": None, "to": None}, flush=True)
-                    self.changed()
-                    break
-                async with self.lock:
-                    if not self.run.playing:
-                        break
-                    began = loop.time()
-                    done, self._per_step = await step_slice(self.run, k, pacer.tick_budget(), self._per_step)
-                    pacer.ticked(loop.time() - began)
-                if done < k:
-                    carry = 0.0  # the engine cannot keep up: play as fast as it can
-                if not any(r.active for r in self.run.racers):
-                    self.run.playing = False
-                self.changed()
-        except Exception as exc:  # a bug in the engine: stop playing and say so, rather than die silently
-            log.exception("play loop of run %s failed", self.id[:8])
-            self.run.playing = False
-            self.broadcast({"type": "error", "message": f"the run stopped: internal error ({type(exc).__name__})",
-                            "field": None, "to": None}, flush=True)
-            self.changed()
-        finally:
-            pacer.playing -= 1
-            if self.task is asyncio.current_task():
-                self.task = None
 
     # ----- changes (REST and websocket alike) ------------------------------------------------------------
     async def step(self, n: int) -> list[dict[str, Any]]:
@@ -250,7 +168,7 @@ class Player:
             while left > 0:
                 if self.full() is not None or self.closed:  # no memory left for step records, or the run is gone
                     break
-                done, self._per_step = await step_slice(self.run, left, TICK_BUDGET, self._per_step)
+                done = await self.loop.slice(left, TICK_BUDGET)
                 left -= done
                 if not any(r.active for r in self.run.racers):
                     break
@@ -284,21 +202,19 @@ class Player:
     async def reset(self, params: list[float] | None) -> None:
         """Start again (and stop playing); watchers get a reset message with the t = 0 steps."""
         async with self.lock:
-            self._stop_task()
+            self.loop.stop()
             for c in self.clients:
                 c.flush()
             self.run.reset(params)
             if self.net is not None and self.grids is not None:
                 self.net.epoch += 1
                 await self.grids.compute(self.clients)
-        self._state = None
+        self.feed.changed()
         records, counts = self.run.records()
         for c in self.clients:
             c.cursor = list(counts)
             c.dirty = False
-            msg = {"type": "reset", "state": self.state(), "steps": records}
-            c.add_views(msg, grids=True)
-            c.push(msg)
+            c.push(Reset.model_construct(state=self.state(), steps=records, **c.views(grids=True)))
         self.changed()
 
     async def add_racer(self, spec: dict[str, Any], field: str = "racer") -> int:
@@ -315,8 +231,8 @@ class Player:
                 raise _renamed(exc, f"racers.{n}", field) from None
         for c in self.clients:
             c.cursor.append(0)
-        self._state = None
-        self.broadcast({"type": "racers", "action": "added", "racer": i, "state": self.state()})
+        self.feed.changed()
+        self.broadcast(RacersMsg.model_construct(action="added", racer=i, state=self.state()))
         self.changed()
         return i
 
@@ -331,8 +247,8 @@ class Player:
         for c in self.clients:
             if i < len(c.cursor):
                 del c.cursor[i]
-        self._state = None
-        self.broadcast({"type": "racers", "action": "removed", "racer": i, "state": self.state()})
+        self.feed.changed()
+        self.broadcast(RacersMsg.model_construct(action="removed", racer=i, state=self.state()))
         self.changed()
 
     def subscribed(self, client: Client) -> None:

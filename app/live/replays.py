@@ -15,8 +15,8 @@ from typing import Any
 from starlette.datastructures import State
 
 from app.errors import RequestError, field_loc
-from app.live.stepping import advance, server_stop
-from app.routes.runs import engine_spec
+from app.live.stepping import advance
+from app.run_specs import engine_spec, server_stop
 from app.schemas_saved import AddRacerEvent, ImportRun, RemoveRacerEvent, SetEvent, StopEvent
 from app.settings import Settings
 from app.store import Entry

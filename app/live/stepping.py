@@ -7,26 +7,10 @@ import time
 from typing import Any
 
 from app.errors import dumps
-from app.settings import Settings
 from engine.run import Run
-from engine.settings import SettingsError
 
 TICK_BUDGET = 0.02  # seconds of stepping per play tick at most (and per slice of a long step request)
 RECORD_SLICE = 2_000  # step records built or encoded between yields to the event loop
-
-
-def server_stop(stop: dict[str, Any] | None, settings: Settings) -> dict[str, Any] | None:
-    """Stopping tests with the server's step limit applied: max_steps null means the server's maximum."""
-    if stop is None or "max_steps" not in stop:
-        return stop
-    out = dict(stop)
-    cap = settings.max_run_steps
-    if out["max_steps"] is None:
-        out["max_steps"] = cap
-    elif isinstance(out["max_steps"], int) and out["max_steps"] > cap:
-        raise SettingsError("stop.max_steps",
-                            f"must be ≤ {cap:,} on this server (null: {cap:,}), got {out['max_steps']}")
-    return out
 
 
 def step_within(run: Run, n: int, budget: float, per_step: float | None) -> tuple[int, float]:

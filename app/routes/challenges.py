@@ -15,13 +15,13 @@ from fastapi import APIRouter, Path, Query, WebSocket
 from fastapi.concurrency import run_in_threadpool
 
 from app.classroom import challenges as ch
-from app.classroom.guests import serve, without_id
 from app.classroom.records import Refused, now
+from app.classroom.roles import student_role, without_id
 from app.classroom.room import Classroom
-from app.classroom.student import student_rule
 from app.deps import EntryDep, SettingsDep, StoreDep
 from app.errors import RequestError
 from app.limits import OwnerDep
+from app.live.socket_loop import serve
 from app.routes.watch import ClassroomDep
 from app.schemas_classroom import AttemptRequest, Board, ChallengeInfo, ChallengeRequest, error_responses
 from app.settings import Settings
@@ -193,4 +193,4 @@ async def attempt_stream(websocket: WebSocket, aid: str) -> None:
     live, entry = found
     c = await challenge_of(classroom, live.challenge)
     entry.touch()
-    await serve(websocket, entry, settings, student_rule(c["allowed"]))
+    await serve(websocket, entry, settings, student_role(c["allowed"]))

@@ -8,7 +8,8 @@ from fastapi import APIRouter
 
 from app.bounds import publish_registry
 from app.deps import SettingsDep, StoreDep
-from app.schemas import CLIENT_MESSAGES, PROBLEM_SPECS, Health, error_responses
+from app.schemas import PROBLEM_SPECS, Health, error_responses
+from app.schemas_socket_in import CLIENT_MESSAGES
 from app.settings import Settings
 from engine import registry
 

@@ -13,7 +13,8 @@ from fastapi.responses import StreamingResponse
 from app.deps import EntryDep, SettingsDep, StoreDep
 from app.errors import RequestError
 from app.limits import OwnerDep
-from app.live.stepping import encode, server_stop
+from app.live.stepping import encode
+from app.run_specs import engine_spec
 from app.schemas import (
     CreateRun,
     DataPoints,
@@ -31,37 +32,13 @@ from app.schemas import (
 )
 from app.schemas_network import NetworkData
 from app.schemas_saved import TOO_MANY_RUNS
-from app.settings import Settings
 from engine.build import build_run
-from engine.datasets2d import MAX_POINTS as NETWORK_MAX_POINTS
 from engine.history import History as HistoryBuffer
 from engine.problems import Problem
 from engine.settings import SettingsError
 
 router = APIRouter(prefix="/api/runs", tags=["runs"], responses=error_responses(400, 401, 404, 413))
 CSV_CHUNK = 2_000  # rows formatted between yields to the event loop
-
-
-def engine_spec(body: CreateRun, settings: Settings) -> dict[str, Any]:
-    """The engine's spec of a new run, with the server's limits checked (the engine checks the rest)."""
-    spec = body.model_dump(exclude_unset=True)
-    problem = spec.get("problem") or {}
-    data = problem.get("data") or {}
-    where = ("body", "problem", "data")
-    cap = settings.max_points
-    if problem.get("kind") == "network":
-        cap = min(cap, NETWORK_MAX_POINTS)
-    if len(data.get("points", ())) > cap:
-        raise RequestError((*where, "points"), f"too many points: {len(data['points']):,} (at most {cap:,})")
-    if isinstance(data.get("n"), int) and data["n"] > cap:
-        raise RequestError((*where, "n"), f"too many points: {data['n']:,} (at most {cap:,})")
-    if "csv" in data and sum(1 for line in data["csv"].splitlines()[1:] if line.strip()) > cap:
-        raise RequestError((*where, "csv"), f"too many rows (at most {cap:,})")
-    if len(spec.get("racers") or ()) > settings.max_racers:
-        raise RequestError(("body", "racers"), f"a run holds at most {settings.max_racers} racers")
-    if "stop" in spec:
-        spec["stop"] = server_stop(spec["stop"], settings)
-    return spec
 
 
 @router.post("", status_code=201, summary="Create a run", responses={**error_responses(503), **TOO_MANY_RUNS},

@@ -13,11 +13,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Depends, Path, Response, WebSocket
 from starlette.requests import HTTPConnection
 
-from app.classroom.guests import serve, watcher_rule, without_id
+from app.classroom.roles import WATCHER, without_id
 from app.classroom.room import Classroom
 from app.deps import EntryDep, StoreDep
 from app.errors import RequestError
 from app.limits import OwnerDep
+from app.live.socket_loop import serve
 from app.schemas import RunState
 from app.schemas_classroom import Watched, WatchInfo, WatchRequest, error_responses
 from app.settings import Settings
@@ -109,5 +110,5 @@ async def watch_stream(websocket: WebSocket, token: str) -> None:
         await websocket.close(1008, exc.message[:120])
         return
     entry.touch()
-    await serve(websocket, entry, settings, watcher_rule,
+    await serve(websocket, entry, settings, WATCHER,
                 joined=lambda c: classroom.broadcasts.joined(b, c), left=lambda c: classroom.broadcasts.left(b, c))

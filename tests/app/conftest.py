@@ -20,6 +20,7 @@ with warnings.catch_warnings():
     from starlette.testclient import WebSocketTestSession
 
 from app.main import create_app
+from app.schemas_socket_out import server_message
 from app.settings import Settings
 
 
@@ -85,7 +86,8 @@ RECV_TIMEOUT = 10.0  # seconds: a missing message fails the test instead of hang
 
 
 def recv(ws: WebSocketTestSession, timeout: float = RECV_TIMEOUT) -> dict[str, Any]:
-    """The next websocket message, parsed strictly; fails after `timeout` seconds without one."""
+    """The next websocket message, parsed strictly and checked against its model; fails after `timeout` seconds
+    without one."""
     stream = getattr(ws, "_send_rx", None)  # the test session's queue of messages from the app
     if stream is None:
         text = ws.receive_text()
@@ -103,6 +105,7 @@ def recv(ws: WebSocketTestSession, timeout: float = RECV_TIMEOUT) -> dict[str, A
             raise WebSocketDisconnect(message.get("code", 1000), message.get("reason", ""))
         text = message["text"]
     msg: dict[str, Any] = strict_loads(text)
+    server_message.validate_python(msg)  # every message the server sends has its model (app/schemas_socket_out.py)
     return msg
 
 

@@ -19,7 +19,7 @@ from starlette.websockets import WebSocketDisconnect
 
 from app.limits import client_key
 from app.live.client import OUTBOX_HIGH
-from app.live.player import MAX_CATCH_UP
+from app.live.play_loop import MAX_CATCH_UP
 from app.saved import new_saved_id
 from app.store import new_id
 from tests.app.conftest import StrictClient, new_run, recv, recv_until, wait_for

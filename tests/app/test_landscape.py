@@ -11,7 +11,7 @@ import pytest
 
 from engine.problems import Problem
 from engine.run import Run
-from tests.app.conftest import StrictClient, new_run
+from tests.app.conftest import StrictClient, new_run, recv
 
 
 def loss_and_grad(data: dict[str, Any], t1: float, t2: float) -> tuple[float, np.ndarray]:
@@ -154,4 +154,4 @@ def test_problems_with_more_than_two_parameters(client: StrictClient) -> None:
     rows = list(csv.DictReader(io.StringIO(client.get(base + "/history", params={"format": "csv"}).text)))
     assert list(rows[0])[:5] == ["racer", "t", "theta1", "theta2", "theta3"] and len(rows) == 4
     with client.websocket_connect(base + "/stream") as ws:
-        assert len(ws.receive_json()["steps"]) == 4
+        assert len(recv(ws)["steps"]) == 4

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
+from app.live.feed import tail
 from app.live.pacing import BUSY, IDLE, MIN_HZ, MIN_SHARE, STEP_SHARE, Pacer
-from app.live.player import Player
 from app.live.stepping import TICK_BUDGET
 from tests.app.conftest import StrictClient, new_run, recv, recv_until, wait_for
 
@@ -70,7 +70,7 @@ def test_health_counts_the_runs_playing(client: StrictClient) -> None:
 ])
 def test_a_frame_carries_at_most_cap_records_shared_in_proportion(cursor: list[int], counts: list[int],
                                                                     cap: int) -> None:
-    starts, dropped = Player.tail(cursor, counts, cap)
+    starts, dropped = tail(cursor, counts, cap)
     kept = [c - s for s, c in zip(starts, counts, strict=True)]
     pending = [c - s for s, c in zip(cursor, counts, strict=True)]
     assert all(0 <= k <= p for k, p in zip(kept, pending, strict=True))

@@ -13,7 +13,7 @@ from app.schemas import OPTIMIZER_SPECS, OptimizerPatch, StopSpec
 from app.settings import Settings
 from engine.optimizers import OPTIMIZERS
 from engine.run import STOP_SETTINGS
-from tests.app.conftest import StrictClient, new_run, strict_loads
+from tests.app.conftest import StrictClient, new_run, recv, strict_loads
 
 
 def test_settings_from_env() -> None:
@@ -40,7 +40,7 @@ def test_idle_runs_expire_but_watched_ones_do_not(client: StrictClient, settings
     store: Any = client.app.state.store  # type: ignore[attr-defined]
     idle, watched = new_run(client), new_run(client)
     with client.websocket_connect(f"/api/runs/{watched['id']}/stream") as ws:
-        ws.receive_text()
+        recv(ws)
         gone = store.expire(now=time.monotonic() + settings.idle_seconds + 1)
         assert gone == [idle["id"]]
     assert client.get(f"/api/runs/{idle['id']}").status_code == 404

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from starlette.websockets import WebSocketDisconnect
 
+from app.schemas_socket_out import server_message
 from tests.app.conftest import StrictClient, new_run, recv, recv_until
 
 pytestmark = pytest.mark.timeout(60)
@@ -60,6 +61,8 @@ def test_watcher_sees_what_the_owner_sees_without_the_run_id(client: StrictClien
                 break
         assert all(run["id"] not in t for t in texts)
         seen = [json.loads(t) for t in texts]
+        for m in seen:
+            server_message.validate_python(m)  # as recv does: every message has its model
         kinds = [m["type"] for m in seen]
         assert "watchers" in kinds and "racers" in kinds and "reset" in kinds
         reset_at = kinds.index("reset")
