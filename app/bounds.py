@@ -34,7 +34,7 @@ class Bound:
     """
 
     field: str
-    value: Callable[[Settings], int]
+    value: Callable[[Settings], int | float]
     places: tuple[tuple[str, str, str], ...]
     keyword: str = "maximum"
 
@@ -44,7 +44,8 @@ _GENERATED_N = tuple(("schema", f"{''.join(p.capitalize() for p in name.split('_
 BOUNDS: tuple[Bound, ...] = (
     Bound("stop.max_steps", lambda s: s.max_run_steps, (("schema", "StopSpec", "max_steps"),
                                                         ("schema", "StopPatch", "max_steps"))),
-    Bound("n", lambda s: s.max_steps_per_request, (("schema", "StepRequest", "n"),)),
+    Bound("n", lambda s: s.max_steps_per_request, (("schema", "StepRequest", "n"), ("schema", "StepMsg", "n"))),
+    Bound("speed", lambda s: s.max_speed, (("schema", "PlayMsg", "speed"),)),
     Bound("racers", lambda s: s.max_racers, (("schema", "CreateRun", "racers"),), "maxItems"),
     Bound("problem.data.points", lambda s: s.max_points, (("schema", "PointsData", "points"),), "maxItems"),
     Bound("problem.data.n", lambda s: s.max_points, (("schema", "GeneratedLine", "n"),)),
@@ -58,10 +59,10 @@ BOUNDS: tuple[Bound, ...] = (
 
 
 def _branch(node: Json, keyword: str) -> Json:
-    """The branch of a (possibly nullable) schema that carries `keyword`: the integer or array one."""
-    want = "array" if keyword == "maxItems" else "integer"
+    """The branch of a (possibly nullable) schema that carries `keyword`: the number or array one."""
+    want = ("array",) if keyword == "maxItems" else ("integer", "number")
     for option in node.get("anyOf", [node]):
-        if option.get("type") == want:
+        if option.get("type") in want:
             return option
     raise KeyError(f"no {want} schema in {node}")
 
@@ -80,7 +81,7 @@ def publish_openapi(schema: Json, settings: Settings) -> Json:
     for b in BOUNDS:
         for where in b.places:
             node = place(schema, where, b.keyword)
-            node[b.keyword] = min(int(node.get(b.keyword, b.value(settings))), b.value(settings))
+            node[b.keyword] = min(node.get(b.keyword, b.value(settings)), b.value(settings))
     return schema
 
 

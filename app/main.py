@@ -35,11 +35,13 @@ from app.routes import (
 from app.saved import open_saved
 from app.schemas import error_responses
 from app.settings import Settings
+from app.socket_schema import publish_socket
 from app.store import Store
 from engine.warm import warm
 
 DESCRIPTION = """Descent: watch gradient descent work. Create runs, drive them over REST, and watch them live over
-the websocket `/api/runs/{id}/stream`. Every error names its field; JSON never carries NaN or Infinity."""
+the websocket `/api/runs/{id}/stream` (its messages below, and under Schemas). Every error names its field; JSON
+never carries NaN or Infinity."""
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -95,7 +97,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     def openapi() -> dict[str, Any]:  # the server's limits written into its schema, once (FastAPI caches it)
         if app.openapi_schema is None:
-            app.openapi_schema = publish_openapi(publish(), settings)
+            app.openapi_schema = publish_openapi(publish_socket(publish()), settings)
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]

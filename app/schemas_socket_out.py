@@ -30,6 +30,7 @@ class Out(BaseModel):
 class StreamState(RunState):
     """The run's state, as GET /api/runs/{id}; without `id` on a watch link's or an attempt's socket."""
 
+    # Optional here only (a guest's state has no id): wider than RunState's field, which mypy flags.
     id: str | None = Field(None, description="the run's id (left out for watchers and students)")  # type: ignore[assignment]
 
 

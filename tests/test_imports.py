@@ -136,3 +136,18 @@ def test_the_engine_imports_nothing_of_the_web_layer(name: str) -> None:
     path = modules()[name]
     bad = sorted(m for m in imported(path, name) if m.split(".")[0] in WEB)
     assert not bad, f"{path.relative_to(ROOT)} imports {bad}"
+
+
+# The live session's layers, as the README lists them: each module imports only modules after it.
+LIVE = ("socket_loop", "handlers", "player", "play_loop", "client", "feed", "grids", "netview", "pacing", "replays",
+        "stepping")
+
+
+def test_the_live_session_depends_one_way() -> None:
+    edges = graph()
+    assert {n.split(".")[-1] for n in edges if n.startswith("app.live.")} == set(LIVE)  # every module has a layer
+    for i, name in enumerate(LIVE):
+        uses = {m.split(".")[-1] for m in edges[f"app.live.{name}"] if m.startswith("app.live.")}
+        assert uses <= set(LIVE[i + 1:]), f"app/live/{name}.py imports {sorted(uses - set(LIVE[i + 1:]))}"
+    outside = {m for n, deps in edges.items() if n.startswith("app.live.") for m in deps}
+    assert not {m for m in outside if m.startswith(("app.routes", "app.classroom"))}  # no route, no classroom

@@ -14,10 +14,10 @@ import pytest
 
 from app.bounds import BOUNDS, Bound, network_points, place
 from app.settings import Settings
-from tests.app.conftest import StrictClient, new_run
+from tests.app.conftest import StrictClient, new_run, recv, recv_until
 
 LIMITS = {"max_run_steps": 777, "max_steps_per_request": 33, "max_racers": 3, "max_points": 40, "max_events": 4,
-          "max_grid": 21, "max_field": 9, "max_flow_starts": 5}
+          "max_grid": 21, "max_field": 9, "max_flow_starts": 5, "max_speed": 250.0}
 Probe = Callable[[StrictClient, int, tuple[str, str, str]], Any]
 
 
@@ -48,6 +48,38 @@ def _events(c: StrictClient, v: int, where: tuple[str, str, str]) -> Any:
     return c.post("/api/runs/import", json={"config": {}, "events": events, "clock": 0})
 
 
+class Answer:
+    """A websocket message's outcome as a probe's answer: 200, or 422 with the error's field as its loc."""
+
+    def __init__(self, error: dict[str, Any] | None):
+        self.status_code = 200 if error is None else 422
+        self.text = str(error)
+        self._detail = [] if error is None else [{"loc": [error["field"]], "msg": error["message"]}]
+
+    def json(self) -> dict[str, Any]:
+        return {"detail": self._detail}
+
+
+def _socket(message: Callable[[Any], dict[str, Any]]) -> Probe:
+    """Send message(v) on a new run's websocket; its answer is the error it got (up to a ping's pong), if any."""
+    def probe(c: StrictClient, v: Any, where: tuple[str, str, str]) -> Any:
+        with c.websocket_connect(f"/api/runs/{new_run(c)['id']}/stream") as ws:
+            recv(ws)
+            ws.send_json(message(v))
+            ws.send_json({"type": "pause"})
+            ws.send_json({"type": "ping"})
+            _, seen = recv_until(ws, "pong")
+        errors = [m for m in seen if m["type"] == "error"]
+        return Answer(errors[0] if errors else None)
+    return probe
+
+
+def _step(c: StrictClient, v: int, where: tuple[str, str, str]) -> Any:
+    if where[1] == "StepMsg":
+        return _socket(lambda n: {"type": "step", "n": n})(c, v, where)
+    return c.post(f"/api/runs/{new_run(c)['id']}/step", json={"n": v})
+
+
 def _query(name: str, param: str) -> Probe:
     def probe(c: StrictClient, v: int, where: tuple[str, str, str]) -> Any:
         run = new_run(c, {"problem": {"kind": "surface", "name": "booth"}})
@@ -57,7 +89,8 @@ def _query(name: str, param: str) -> Probe:
 
 PROBES: dict[str, Probe] = {
     "stop.max_steps": _stop,
-    "n": lambda c, v, w: c.post(f"/api/runs/{new_run(c)['id']}/step", json={"n": v}),
+    "n": _step,
+    "speed": _socket(lambda speed: {"type": "play", "speed": speed}),
     "racers": lambda c, v, w: c.post("/api/runs", json={"racers": [{"name": "gd"}] * v}),
     "problem.data.points": _points("line"),
     "problem.data.n": _generated_n,
