@@ -26,6 +26,7 @@ from app.netview import NetView
 from app.pacing import Pacer
 from app.settings import Settings
 from app.stepping import TICK_BUDGET, records_between, server_stop, step_slice
+from app.views import message, racer_status, records, run_state, status
 from engine.network import NetworkProblem
 from engine.run import STOP_SETTINGS, Run
 from engine.settings import SettingsError, check_settings
@@ -66,27 +67,25 @@ class Player:
     def state(self) -> dict[str, Any]:
         """The run's state with its id (cached until the next change)."""
         if self._state is None:
-            self._state = {"id": self.id, **self.run.state()}
+            self._state = {"id": self.id, **run_state(self.run, self.playing)}
         return self._state
 
     def status_message(self) -> dict[str, Any]:
         """{"type": "status", ...}: the run's status in words and each racer's."""
         run = self.run
-        racers = [{"status": self._racer_status(i), "stop_reason": r.stop_reason} for i, r in enumerate(run.racers)]
+        racers = [{"status": racer_status(run, i, self.playing), "stop_reason": r.stop_reason}
+                  for i, r in enumerate(run.racers)]
         return {
             "type": "status",
-            "status": run.status,
-            "message": run.message(),
+            "status": status(run, self.playing),
+            "message": message(run, self.playing),
             "t": run.t,
             "racers": racers,
         }
 
-    def _racer_status(self, i: int) -> str:
-        r = self.run.racers[i]
-        return "running" if self.run.playing and r.active else r.status
-
     def _signature(self) -> tuple[Any, ...]:
-        return (self.run.status, tuple(self._racer_status(i) for i in range(len(self.run.racers))))
+        run, playing = self.run, self.playing
+        return (status(run, playing), tuple(racer_status(run, i, playing) for i in range(len(run.racers))))
 
     @staticmethod
     def tail(cursor: list[int], counts: list[int], cap: int) -> tuple[list[int], int]:
@@ -151,7 +150,6 @@ class Player:
         """Stop playing and close every watcher's socket after what is queued for it."""
         self._stop_task()
         self.closed = True
-        self.run.playing = False
         if self.grids is not None:
             self.grids.stop()
         for c in self.clients:
@@ -166,7 +164,6 @@ class Player:
         self.speed = float(speed)
         if not any(r.active for r in self.run.racers):
             return False
-        self.run.playing = True
         if not self.playing:
             self.task = asyncio.create_task(self._loop(), name=f"play {self.id[:8]}")
         self.changed()
@@ -181,7 +178,6 @@ class Player:
     def pause(self) -> None:
         """Stop playing (the steps already taken stay)."""
         self._stop_task()
-        self.run.playing = False
         self.changed()
 
     def _stop_task(self) -> None:
@@ -196,7 +192,7 @@ class Player:
         pacer = self.pacer
         pacer.playing += 1
         try:
-            while self.run.playing:
+            while self.task is asyncio.current_task():  # pause (or a new play loop) replaces it
                 tick = 1.0 / pacer.hz
                 next_tick = max(next_tick + tick, loop.time() + tick / 4)
                 await asyncio.sleep(next_tick - loop.time())
@@ -209,12 +205,12 @@ class Player:
                     continue
                 full = self.full()
                 if full is not None:  # the server's memory for histories is spent: stop, and say why
-                    self.run.playing = False
+                    self.task = None
                     self.broadcast({"type": "error", "message": full, "field": None, "to": None}, flush=True)
                     self.changed()
                     break
                 async with self.lock:
-                    if not self.run.playing:
+                    if self.task is not asyncio.current_task():
                         break
                     began = loop.time()
                     done, self._per_step = await step_slice(self.run, k, pacer.tick_budget(), self._per_step)
@@ -222,11 +218,12 @@ class Player:
                 if done < k:
                     carry = 0.0  # the engine cannot keep up: play as fast as it can
                 if not any(r.active for r in self.run.racers):
-                    self.run.playing = False
+                    self.task = None  # every racer has finished: the loop ends (and the status says so)
                 self.changed()
         except Exception as exc:  # a bug in the engine: stop playing and say so, rather than die silently
             log.exception("play loop of run %s failed", self.id[:8])
-            self.run.playing = False
+            if self.task is asyncio.current_task():
+                self.task = None
             self.broadcast({"type": "error", "message": f"the run stopped: internal error ({type(exc).__name__})",
                             "field": None, "to": None}, flush=True)
             self.changed()
@@ -292,11 +289,11 @@ class Player:
                 self.net.epoch += 1
                 await self.grids.compute(self.clients)
         self._state = None
-        records, counts = self.run.records()
+        steps, counts = records(self.run)
         for c in self.clients:
             c.cursor = list(counts)
             c.dirty = False
-            msg = {"type": "reset", "state": self.state(), "steps": records}
+            msg = {"type": "reset", "state": self.state(), "steps": steps}
             c.add_views(msg, grids=True)
             c.push(msg)
         self.changed()

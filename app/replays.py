@@ -20,7 +20,8 @@ from app.schemas_saved import AddRacerEvent, ImportRun, RemoveRacerEvent, SetEve
 from app.settings import Settings
 from app.stepping import advance, server_stop
 from app.store import Entry
-from engine.build import apply_event, build_run, check_event
+from app.views import message
+from engine.build import apply_event, build_run, check_event, run_config
 from engine.run import Run
 from engine.settings import SettingsError
 
@@ -34,12 +35,12 @@ def event_cap(settings: Settings) -> int:
 
 def summary(run: Run) -> dict[str, Any]:
     """{status, loss, message}: the run's status in words (loss: the best racer's)."""
-    return {"status": run.status, "loss": float(min(run.loss)), "message": run.message()}
+    return {"status": run.status, "loss": float(min(run.loss)), "message": message(run, playing=False)}
 
 
 def config_of(run: Run) -> dict[str, Any]:
     """{config, events, clock}: what rebuilds the run exactly (a consistent snapshot: call it between steps)."""
-    return {"config": run.config(), "events": [dict(e) for e in run.events], "clock": run.clock}
+    return {"config": run_config(run), "events": [dict(e) for e in run.events], "clock": run.clock}
 
 
 def record_of(entry: Entry, settings: Settings) -> dict[str, Any]:

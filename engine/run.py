@@ -21,7 +21,7 @@ from engine.history import History
 from engine.optimizers import OPTIMIZERS, check_optimizer
 from engine.problems import Problem
 from engine.racers import Racer, check_racer, next_batch, peek_batches, resolve_box, uses_batches
-from engine.schedules import check_schedule, scheduled_lr
+from engine.schedules import check_schedule
 from engine.settings import SettingsError, check_settings
 from engine.stopping import DIVERGENCE_FACTOR, STOP_SETTINGS, check_stop, divergence, fmt, status_after
 
@@ -58,7 +58,6 @@ class Run:
         if start.shape != (problem.dim,) or not np.all(np.isfinite(start)):
             raise SettingsError("start", f"must be {problem.dim} finite numbers")
         self.start = start.copy()
-        self.playing = False
         self._seeds = np.random.SeedSequence(seed)
         self.racers: list[Racer] = []
         for i, spec in enumerate(racers):
@@ -79,13 +78,12 @@ class Run:
             if p.shape != (self.problem.dim,) or not np.all(np.isfinite(p)):
                 raise SettingsError("params", f"must be {self.problem.dim} finite numbers")
             self.start = p.copy()
-        self.playing = False
-        # A reset is a new beginning for replays: config() now describes it, and the event log restarts.
+        # A reset is a new beginning for replays: `base` (engine.build.run_config) describes it, the event log restarts.
         self.clock = 0  # step rounds taken since the last reset (racers that have stopped do not count)
         self.events: list[dict[str, Any]] = []  # live changes, each with the clock at which it was made
         self.events_dropped = 0  # live changes past event_cap: counted, not kept (no exact replay then)
-        self._base: dict[str, Any] = {"specs": copy.deepcopy([r.spec for r in self.racers]), "stop": dict(self.stop),
-                                      "race": self.race}
+        self.base: dict[str, Any] = {"specs": copy.deepcopy([r.spec for r in self.racers]), "stop": dict(self.stop),
+                                     "race": self.race}
         self._seeds = np.random.SeedSequence(self.seed)
         K = len(self.racers)
         for r in self.racers:
@@ -403,101 +401,18 @@ class Run:
 
     @property
     def status(self) -> str:
-        """ready, running, paused, or (all racers done) converged / diverged / stopped."""
+        """ready, paused, or (all racers done) converged / diverged / stopped (the app adds running: app/views.py)."""
         if any(r.active for r in self.racers):
-            if self.playing:
-                return "running"
             return "ready" if all(r.status == "ready" for r in self.racers) else "paused"
         done = {r.status for r in self.racers}
         return done.pop() if len(done) == 1 else "stopped"
 
-    def racer_state(self, i: int) -> dict[str, Any]:
-        """One racer's state (JSON-ready)."""
-        r = self.racers[i]
-        status = "running" if (self.playing and r.active) else r.status
-        grad = self.grad[i]
-        out: dict[str, Any] = {
-            "t": r.t,
-            "loss": float(self.loss[i]),
-            "grad_norm": _norm(grad),
-            "status": status,
-            "stop_reason": r.stop_reason,
-            "optimizer": dict(r.spec),
-            "lr": scheduled_lr(r.spec.get("lr", 0.0), r.t, r.spec["schedule"]) if "lr" in r.spec else None,
-        }
-        metrics = getattr(self.problem, "metrics", None)
-        if metrics is not None:  # networks: train/test loss and accuracy (one forward pass, cached per step)
-            key = (i, r.t, id(r.history))
-            if r.extra.get("metrics_key") != key:
-                r.extra["metrics"], r.extra["metrics_key"] = metrics(self.theta[i]), key
-            out.update(r.extra["metrics"])
-        if self.problem.dim <= 16:
-            out["params"] = self.theta[i].tolist()
-            out["grad"] = grad.tolist()
-            out["opt_state"] = self.opt_state(i)
-        if r.spec["name"] == "random_search" and r.history.guess is not None and r.history.n > 1:
-            out["last_guess"] = r.history.guess[r.history.n - 1].tolist()
-        return out
-
-    def config(self) -> dict[str, Any]:
-        """The spec that builds this run as it was at its last reset (JSON types).
-
-        Built, then given `events` at their clocks, it replays the run exactly: see engine.build.replay.
-        """
-        racers = copy.deepcopy(self._base["specs"])
-        out: dict[str, Any] = {"problem": copy.deepcopy(self.problem_spec), "stop": dict(self._base["stop"]),
-                               "start": self.start.tolist(), "seed": self.seed}
-        if self._base["race"]:
-            out["racers"] = racers
-        else:
-            out["optimizer"] = racers[0]
-        return out
-
-    def message(self) -> str:
-        """The run's status in words, e.g. "converged: ‖∇J‖ ≤ 1e-6 at t = 87"."""
-        if not self.race:
-            r = self.racers[0]
-            if r.stop_reason:
-                return str(r.stop_reason["message"])
-            if self.playing:
-                return f"running, t = {r.t}"
-            return {"ready": "ready", "paused": f"paused at t = {r.t}"}.get(r.status, r.status)
-        done = sum(not r.active for r in self.racers)
-        head = "running" if self.playing and done < len(self.racers) else self.status
-        return f"{head}: {done} of {len(self.racers)} racers finished"
-
-    def state(self) -> dict[str, Any]:
-        """The whole run as JSON-ready types: run-level fields and `racers`, one state per racer (a single run too)."""
-        info = self._info
-        if info is None:  # a problem never changes once built: its facts (eigenvalues...) are computed once
-            info = self._info = self.problem.info()
-        out: dict[str, Any] = {
-            "t": self.t,
-            "status": self.status,
-            "message": self.message(),
-            "race": self.race,
-            "seed": self.seed,
-            # A network's start is every initial weight: too big for each frame (GET /network, /export have it).
-            "start": self.start.tolist() if self.problem.dim <= 16 else None,
-            "stop": dict(self.stop),
-            "problem": info,
-            "minimum": info.get("minimum"),
-            "max_stable_lr": info.get("max_stable_lr"),
-            "racers": [self.racer_state(i) for i in range(len(self.racers))],
-        }
-        return out
-
-    def records(self, cursor: list[int] | None = None) -> tuple[list[dict[str, Any]], list[int]]:
-        """Step records since `cursor` (rows per racer) and the new cursor."""
-        cursor = cursor or [0] * len(self.racers)
-        out: list[dict[str, Any]] = []
-        new = []
-        for i, r in enumerate(self.racers):
-            start = cursor[i] if i < len(cursor) else 0
-            out.extend(r.history.records(start, racer=i))
-            new.append(r.history.n)
-        return out, new
-
+    @property
+    def info(self) -> dict[str, Any]:
+        """The problem's facts (eigenvalues, minimum, ...): computed once, as a problem never changes once built."""
+        if self._info is None:
+            self._info = self.problem.info()
+        return self._info
 
 
 def _norm(v: np.ndarray) -> float:

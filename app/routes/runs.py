@@ -32,6 +32,7 @@ from app.schemas_network import NetworkData
 from app.schemas_saved import TOO_MANY_RUNS
 from app.settings import Settings
 from app.stepping import encode, server_stop
+from app.views import status
 from engine.build import build_run
 from engine.datasets2d import MAX_POINTS as NETWORK_MAX_POINTS
 from engine.history import History as HistoryBuffer
@@ -82,7 +83,7 @@ async def list_runs(store: StoreDep, owner: OwnerDep) -> list[dict[str, Any]]:
     for e in store.owned_by(owner):
         run = e.run
         out.append({
-            "id": e.id, "kind": run.problem.kind, "status": run.status, "t": run.t,
+            "id": e.id, "kind": run.problem.kind, "status": status(run, e.player.playing), "t": run.t,
             "loss": float(min(run.loss)), "created": e.created.isoformat(timespec="seconds"),
             "clients": len(e.player.clients),
         })
