@@ -211,3 +211,32 @@ def test_grad_norm_is_reported_at_the_current_parameters_on_big_mini_batched_net
         norms.append(run.racers[0].history.grad_norm[run.racers[0].history.n - 1])
         assert norms[-1] == pytest.approx(float(np.linalg.norm(g[0])), rel=1e-12)
     assert len(set(norms)) == 5  # a new θ each step, so a new gradient each step
+
+
+@pytest.mark.parametrize("kernels_on", [True, False])
+@pytest.mark.parametrize("racers", [
+    [{"name": "gd", "lr": 0.05, "batch_size": 16}],
+    [{"name": "gd", "lr": 0.05, "momentum": 0.5, "batch_size": 1}],
+    [{"name": "gd", "lr": 0.05, "batch_size": 8}, {"name": "adam", "lr": 0.01, "batch_size": 8}],
+])
+def test_grad_norm_is_the_full_gradient_at_the_current_parameters_on_mini_batched_networks(
+        monkeypatch: pytest.MonkeyPatch, kernels_on: bool, racers: list[dict]) -> None:
+    # Up to 1,000 training examples the run evaluates the full J after each mini-batch step: the ‖∇J‖ it reports
+    # (in the state and in the step record) is that of the whole training set at θₜ, not the batch's nor θₜ₋₁'s.
+    from engine import kernels
+    from engine.build import build_problem
+
+    monkeypatch.setattr(kernels, "ENABLED", kernels_on)
+    problem = {"kind": "network", "layers": [2, 5, 1], "data": {"name": "xor", "n": 200, "seed": 2}, "seed": 1}
+    run = build_run({"problem": problem, "racers": racers, "stop": {"grad_norm": None}})
+    assert run.problem.cheap_full_eval
+    fresh = build_problem(problem)  # computed independently of the run's buffers
+    for _ in range(4):
+        run.step(3)
+        J, G = fresh.loss_grad(run.theta)
+        norms = np.linalg.norm(G, axis=1)
+        state = run_state(run, False)["racers"]
+        for i, r in enumerate(run.racers):
+            assert r.history.grad_norm[r.history.n - 1] == pytest.approx(norms[i], rel=1e-9)
+            assert state[i]["grad_norm"] == pytest.approx(norms[i], rel=1e-9)
+            assert state[i]["loss"] == pytest.approx(J[i], rel=1e-9)
