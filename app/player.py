@@ -28,8 +28,8 @@ from app.settings import Settings
 from app.stepping import TICK_BUDGET, records_between, server_stop, step_slice
 from app.views import message, racer_status, records, run_state, status
 from engine.network import NetworkProblem
-from engine.run import STOP_SETTINGS, Run
-from engine.settings import SettingsError, check_settings
+from engine.run import Run
+from engine.settings import SettingsError
 
 log = logging.getLogger(__name__)
 
@@ -267,15 +267,7 @@ class Player:
     async def set(self, optimizer: dict[str, Any] | None, stop: dict[str, Any] | None, racer: int = 0) -> None:
         """Change a racer's optimiser settings and/or the stopping tests; both are checked before either applies."""
         async with self.lock:
-            if not 0 <= racer < len(self.run.racers):
-                raise SettingsError("racer", f"no racer {racer} (this run has {len(self.run.racers)})")
-            stop = server_stop(stop, self.settings)
-            if stop is not None:
-                check_settings(STOP_SETTINGS, stop, base=self.run.stop, prefix="stop.")
-            if optimizer is not None:
-                self.run.set_optimizer(optimizer, racer)
-            if stop is not None:
-                self.run.set_stop(stop)
+            self.run.change(optimizer, server_stop(stop, self.settings), racer)
         self.changed()
 
     async def reset(self, params: list[float] | None) -> None:
@@ -344,7 +336,4 @@ def _renamed(exc: SettingsError, old: str, new: str) -> SettingsError:
     if not exc.field.startswith(old):
         return exc
     rest = exc.field[len(old):].lstrip(".")
-    field = ".".join(p for p in (new, rest) if p) or "racers"
-    text = str(exc)
-    message = text[len(exc.field) + 2:] if text.startswith(exc.field + ": ") else text
-    return SettingsError(field, message)
+    return SettingsError(".".join(p for p in (new, rest) if p) or "racers", exc.message)

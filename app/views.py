@@ -9,16 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
 from engine.run import Run
 from engine.schedules import scheduled_lr
-
-
-def _norm(v: np.ndarray) -> float:
-    """‖v‖₂ without an overflow warning (a huge gradient is reported, not warned about)."""
-    with np.errstate(all="ignore"):
-        return float(np.linalg.norm(v))
+from engine.stopping import grad_norm
 
 
 def status(run: Run, playing: bool) -> str:
@@ -68,7 +61,7 @@ def racer_state(run: Run, i: int, playing: bool) -> dict[str, Any]:
     out: dict[str, Any] = {
         "t": r.t,
         "loss": float(run.loss[i]),
-        "grad_norm": _norm(grad),
+        "grad_norm": grad_norm(grad),
         "status": racer_status(run, i, playing),
         "stop_reason": r.stop_reason,
         "optimizer": dict(r.spec),

@@ -87,7 +87,7 @@ def attempt_run(config: dict[str, Any], allowed: list[str], settings: dict[str, 
     except SettingsError as exc:
         key = exc.field.split(".")[-1]
         loc = ("body", "settings", key) if key in settings else ("body",)
-        raise RequestError(loc, str(exc).split(": ", 1)[-1]) from None
+        raise RequestError(loc, exc.message) from None
 
 
 def chosen(run: Run, allowed: list[str]) -> dict[str, Any]:

@@ -117,8 +117,7 @@ def test_per_example_and_mini_batch_runs_approach_the_minimum(batch: int) -> Non
 
 def test_epoch_visits_every_example_once() -> None:
     run = make(optimizer={"name": "gd", "lr": 0.01, "batch_size": 7})
-    r = run.racers[0]
-    seen = np.concatenate([run._batch(r) for _ in range(15)])  # 15 × 7 ≥ 100: first epoch is 100 indices
+    seen = np.concatenate([run.peek_batch(0, k) for k in range(1, 16)])  # 15 × 7 ≥ 100: first epoch is 100 indices
     assert sorted(seen[:100].tolist()) == list(range(100))
 
 
