@@ -1,32 +1,30 @@
 """A run: one problem and one or more racers, stepped together; live changes, logged for replays.
 
-A plain run is a race of one. Every step is one vectorised computation over the K racers: the problem
-evaluates J and ∇J at all K points at once (engine/batches.py: which gradient each racer steps on, which J and
-∇J are recorded), and racers sharing an optimiser step together (engine/groups.py). Racers, their settings and
-their mini-batches: engine/racers.py; when a racer stops: engine/stopping.py. Every live change is logged
-with the step round (`clock`) it was made at, so a run can be replayed exactly (engine/build.py). The
-page-shaped views of a run are the app's (app/views.py).
+A plain run is a race of one. Every step round is one vectorised computation over the K racers (engine/rounds.py,
+or engine/fastpath.py compiled): the problem evaluates J and ∇J at all K points at once (engine/batches.py: which
+gradient each racer steps on, which J and ∇J are recorded), and racers sharing an optimiser step together
+(engine/groups.py). Racers, their settings and their mini-batches: engine/racers.py; when a racer stops:
+engine/stopping.py. Every live change is logged with the step round (`clock`) it was made at, so a run can be
+replayed exactly (engine/build.py). The page-shaped views of a run are the app's (app/views.py).
 """
 
 from __future__ import annotations
 
 import copy
-import math
 from typing import Any
 
 import numpy as np
 
-from engine.batches import evaluate_after, step_gradients
 from engine.fastpath import stepper
-from engine.groups import Group, State, opt_state, racer_states, regroup, restack, step_groups
+from engine.groups import Group, State, opt_state, racer_states, regroup, restack
 from engine.history import History
 from engine.optimizers import OPTIMIZERS
 from engine.problems import Problem
 from engine.racers import Racer, changed_spec, check_racer, peek_batches, resolve_box, uses_batches
+from engine.rounds import step_round
 from engine.settings import SettingsError, check_settings
-from engine.stopping import DIVERGENCE_FACTOR, STOP_SETTINGS, Reason, check_stop, diverged, fmt, grad_norm, settle
+from engine.stopping import DIVERGENCE_FACTOR, STOP_SETTINGS, check_stop, grad_norm, settle
 
-__all__ = ["STOP_SETTINGS", "Run", "fmt"]
 TRAJECTORY_SNAPSHOTS = 400  # parameter snapshots kept for trajectory views (thinned as the run grows)
 
 
@@ -128,76 +126,12 @@ class Run:
         return taken
 
     def _step_once(self) -> int:
-        self.clock += 1
-        active, all_active, racers, theta = self._active, self._all_active, self.racers, self.theta
-        g, batch_loss = step_gradients(self.problem, racers, theta, self.grad, active, self._minibatch)
-        new_theta, records = step_groups(self._groups, racers, theta, g, active, all_active)
-        loss, grad = evaluate_after(self.problem, racers, new_theta, batch_loss)
-        # One pass to Python floats: the per-racer bookkeeping below is cheaper on floats than
-        # on many tiny numpy operations (it is the hot loop of every run).
-        L = loss.tolist()
-        if self.problem.dim <= 16:
-            T = new_theta.tolist()
-            GN = [math.sqrt(sum(v * v for v in row)) for row in grad.tolist()]
-            S = [sum(row) for row in T]
-        else:
-            T = new_theta
-            GN = np.sqrt(np.einsum("kd,kd->k", grad, grad)).tolist()
-            S = new_theta.sum(axis=1).tolist()
-        eps, delta, max_steps = self.stop["grad_norm"], self.stop["delta_loss"], self.stop["max_steps"]
-        guess = records.get("guess")
-        prev = self.loss.tolist()
-        kept, changed, taken = all_active, False, 0
-        for i, r in enumerate(racers):
-            if not active[i]:
-                continue
-            taken += 1
-            r.t += 1
-            if r.status == "ready":
-                r.status = "paused"
-            li, gi = L[i], GN[i]
-            if not (math.isfinite(li) and math.isfinite(gi) and math.isfinite(S[i])):
-                self._diverged(i, L[i], GN[i], S[i])
-                kept, changed = False, True
-                continue
-            r.history.append(r.t, li, gi, r.lr_used, T[i],
-                             None if guess is None else guess[i],
-                             None if guess is None else float(records["guess_loss"][i]))
-            # A quick look first (this loop is hot): engine/stopping.py decides.
-            if (abs(li) > self._blowup[i] or (eps is not None and gi <= eps)
-                    or (delta is not None and abs(li - prev[i]) <= delta)
-                    or (max_steps is not None and r.t >= max_steps)):
-                changed = True
-        if kept:
-            self.prev_loss, self.theta, self.loss, self.grad = self.loss, new_theta, loss, grad
-        else:
-            keep = np.array([active[i] and r.status != "diverged" for i, r in enumerate(racers)])
-            self.prev_loss = np.where(keep, self.loss, self.prev_loss)
-            self.theta = np.where(keep[:, None], new_theta, theta)
-            self.loss = np.where(keep, loss, self.loss)
-            self.grad = np.where(keep[:, None], grad, self.grad)
-        if changed:
-            for i, r in enumerate(racers):
-                if active[i] and r.status != "diverged" and not self._diverged(i, L[i], GN[i], S[i]):
-                    self._check_stop(i)
-            self._set_active()
-        t = racers[0].t if len(racers) == 1 else max(r.t for r in racers)
-        if t % self._stride == 0:
-            self._snapshot(t)
-        return taken
+        """One step round of every active racer (the NumPy reference: engine/rounds.py)."""
+        return step_round(self)
 
     def _set_active(self) -> None:
         self._active = [r.active for r in self.racers]
         self._all_active = all(self._active)
-
-    def _diverged(self, i: int, loss: float, gn: float, theta_sum: float) -> Reason | None:
-        """Racer i diverges if J, ‖∇J‖ or θ is non-finite or |J| grew past its bound (the reason, else None)."""
-        r = self.racers[i]
-        reason = diverged(r.t, loss, gn, theta_sum, float(self.loss0[i]), r.lr_used, r.spec["name"],
-                          self.problem.max_stable_lr())
-        if reason is not None:
-            r.status, r.stop_reason = "diverged", reason
-        return reason
 
     def _check_stop(self, i: int) -> None:
         """Apply the stopping tests to racer i at its current step."""
