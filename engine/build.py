@@ -14,7 +14,7 @@ from engine.network_build import build_network
 from engine.problems import LinearRegression, Problem
 from engine.run import Run
 from engine.settings import SettingsError
-from engine.surfaces import build_surface
+from engine.surface_problem import build_surface
 
 
 def line_data(data: dict[str, Any] | None):

@@ -10,7 +10,8 @@ from app.views import run_state
 from engine.build import build_problem, build_run
 from engine.landscape import default_box, grad_field, loss_grid
 from engine.settings import SettingsError
-from engine.surfaces import SURFACES, SurfaceProblem
+from engine.surface_problem import SurfaceProblem
+from engine.surfaces import SURFACES
 from tests.engine.conftest import finite_diff_grad
 
 # Every surface at its defaults, plus the ones with settings at non-default values.
