@@ -20,15 +20,12 @@ from starlette.concurrency import run_in_threadpool
 from app.errors import RequestError, dumps_bytes
 from app.store import Entry
 from engine.network import NetworkProblem
-from engine.run import Run
 from engine.settings import SettingsError
 
 
 def query_error(exc: SettingsError) -> RequestError:
     """An engine error about a query parameter -> a 422 naming ("query", field)."""
-    text = str(exc)
-    message = text[len(exc.field) + 2:] if text.startswith(exc.field + ": ") else text
-    return RequestError(("query", *exc.field.split(".")), message)
+    return RequestError(("query", *exc.field.split(".")), exc.message)
 
 
 def json_bytes(fn: Callable[[], Any]) -> bytes:
@@ -56,9 +53,3 @@ def network_of(entry: Entry, what: str) -> NetworkProblem:
         raise RequestError((), f"{what} needs a network run; this run's problem is a {problem.kind}", status_code=409)
     return problem
 
-
-def check_racer(run: Run, racer: int) -> int:
-    """`racer` if the run has it; a 422 naming the query parameter otherwise."""
-    if not 0 <= racer < len(run.racers):
-        raise RequestError(("query", "racer"), f"no racer {racer} (this run has {len(run.racers)})")
-    return racer

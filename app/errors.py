@@ -146,7 +146,13 @@ def validation_detail(errors: Sequence[Any], data: Any, prefix: Loc = ()) -> lis
 
 def settings_detail(exc: SettingsError, where: str = "body") -> list[dict[str, Any]]:
     """An engine SettingsError -> one FastAPI-shaped detail entry."""
-    return [{"loc": list(field_loc(exc.field, where)), "msg": str(exc), "type": "value_error"}]
+    return [{"loc": list(field_loc(exc.field, where)), "msg": f"{exc.field}: {exc.message}", "type": "value_error"}]
+
+
+def part_of(request: Request, field: str) -> str:
+    """Where the request carries an engine field ("racer", "stop.max_steps"): its path, its query or its body."""
+    head = field.split(".")[0]
+    return "path" if head in request.path_params else "query" if head in request.query_params else "body"
 
 
 def message_of(exc: ValidationError | SettingsError, data: Any) -> tuple[str, str]:
@@ -167,7 +173,7 @@ async def _on_validation(request: Request, exc: Exception) -> JSONResponse:
 
 async def _on_settings(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, SettingsError)
-    return SafeJSONResponse({"detail": settings_detail(exc)}, status_code=422)
+    return SafeJSONResponse({"detail": settings_detail(exc, part_of(request, exc.field))}, status_code=422)
 
 
 async def _on_request_error(request: Request, exc: Exception) -> JSONResponse:

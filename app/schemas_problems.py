@@ -1,10 +1,10 @@
 """Problem specs (`problem` of POST /api/runs), one model per kind, generated from the engine's tables.
 
 Surfaces come from `engine.surfaces.SURFACES` (one model per surface, with its settings), network data sets
-from `engine.datasets2d.DATASETS2D`, activations, heads, losses and initialisations from `engine.nn` and
-`engine.losses`, so the schemas, the page's menus and the engine's validation never drift. The engine checks
-every value again (and what only it can know, e.g. that the layers fit the data); these models give early,
-field-named errors and the OpenAPI docs. `PROBLEM_SPECS` in app/schemas.py lists the kinds.
+from `engine.datasets2d.DATASETS2D`, activations, heads, losses and initialisations from `engine.activations`,
+`engine.layers` and `engine.losses`, so the schemas, the page's menus and the engine's validation never drift. The
+engine checks every value again (and what only it can know, e.g. that the layers fit the data); these models give
+early, field-named errors and the OpenAPI docs. `PROBLEM_SPECS` in app/schemas.py lists the kinds.
 """
 
 from __future__ import annotations
@@ -23,11 +23,12 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from app.schema_tools import INTEGRAL, MAX_SEED, Int, Req, fields_of, literal, named_models, tagged
+from engine.activations import ACTIVATIONS, HEADS
 from engine.datasets2d import DATASETS2D, MAX_POINTS, PLANE_SETS
+from engine.layers import INITS
 from engine.losses import LOSSES
 from engine.netdata import FEATURES, USER_SETTINGS
 from engine.network_build import MAX_HIDDEN_LAYERS, MAX_WIDTH, NETWORK_SETTINGS
-from engine.nn import ACTIVATIONS, HEADS, INITS
 from engine.surfaces import SURFACES
 from engine.tables import MAX_FEATURES, TASKS
 

@@ -1,7 +1,7 @@
 """Schemas of saved runs, exports, imports and a run's replay config (kept apart from app/schemas.py).
 
 A run is rebuilt exactly from `{config, events, clock}`: the spec of the run as at its last reset
-(`engine.run.Run.config()`), the live changes made since with the step round (`clock`) of each
+(`engine.build.run_config`), the live changes made since with the step round (`clock`) of each
 (`Run.events`), and the number of step rounds taken (`Run.clock`); see `engine.build.replay`.
 """
 

@@ -29,9 +29,9 @@ from typing import Any
 
 import numpy as np
 
+from engine.activations import ACTIVATIONS
 from engine.losses import objective_value
 from engine.network import NetworkProblem
-from engine.nn import ACTIVATIONS
 from engine.settings import SettingsError
 
 FD_STEP = 1e-5  # central-difference step h: truncation h² and rounding ε/h balance near here for losses ~1

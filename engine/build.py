@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from typing import Any
 
@@ -13,7 +14,7 @@ from engine.network_build import build_network
 from engine.problems import LinearRegression, Problem
 from engine.run import Run
 from engine.settings import SettingsError
-from engine.surfaces import build_surface
+from engine.surface_problem import build_surface
 
 
 def line_data(data: dict[str, Any] | None):
@@ -97,10 +98,23 @@ def apply_event(run: Run, ev: dict[str, Any]) -> None:
         run.remove_racer(int(ev.get("racer") or 0))
 
 
+def run_config(run: Run) -> dict[str, Any]:
+    """The spec that builds `run` as it was at its last reset (JSON types): build_run's input, so that built and
+    given `run.events` at their clocks, it replays the run exactly (see replay)."""
+    racers = copy.deepcopy(run.base["specs"])
+    out: dict[str, Any] = {"problem": copy.deepcopy(run.problem_spec), "stop": dict(run.base["stop"]),
+                           "start": run.start.tolist(), "seed": run.seed}
+    if run.base["race"]:
+        out["racers"] = racers
+    else:
+        out["optimizer"] = racers[0]
+    return out
+
+
 def replay(config: dict[str, Any], events: list[dict[str, Any]], clock: int, event_cap: int | None = None) -> Run:
     """Rebuild a run from `config` and replay its live changes at their clocks, up to `clock` step rounds.
 
-    Runs are deterministic, so this reproduces the original bit for bit (Run.config() and Run.events
+    Runs are deterministic, so this reproduces the original bit for bit (run_config(run) and run.events
     give what it needs). The app replays the same way in time slices (app/live/replays.py).
     """
     run = build_run(config, event_cap)

@@ -20,7 +20,6 @@ import numpy as np
 from engine.optimizers import OPTIMIZERS, Context, stack_settings
 from engine.run import Run
 from engine.schedules import scheduled_lr
-from engine.settings import SettingsError
 from engine.stopping import check_stop, diverged, fmt
 
 FULL_DIM = 16  # problems with at most this many parameters show every entry; larger ones show norms and a few
@@ -69,9 +68,7 @@ def _uses_batch(run: Run, r: Any) -> bool:
 
 def explain_step(run: Run, racer: int = 0, full: bool = False) -> dict[str, Any]:
     """The next update of racer `racer` in numbers and sentences, without changing the run (JSON types)."""
-    if isinstance(racer, bool) or not isinstance(racer, int) or not 0 <= racer < len(run.racers):
-        raise SettingsError("racer", f"no racer {racer} (this run has {len(run.racers)})")
-    r = run.racers[racer]
+    r = run.racer(racer)
     problem = run.problem
     opt = OPTIMIZERS[r.spec["name"]]
     vec = _Vectors(problem.dim, full)

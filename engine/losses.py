@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from engine.nn import Head, sigmoid
+from engine.activations import Head, sigmoid
 from engine.settings import SettingsError
 
 Array = np.ndarray

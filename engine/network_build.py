@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from engine.activations import ACTIVATIONS, HEADS
 from engine.datasets2d import DATASETS2D, MAX_POINTS
+from engine.layers import INITS
 from engine.losses import LOSSES
 from engine.netdata import FEATURES, NetData, make_data, user_settings
 from engine.network import NetworkProblem
-from engine.nn import ACTIVATIONS, HEADS, INITS, MLP
+from engine.nn import MLP
 from engine.settings import Setting, SettingsError, check_settings
 from engine.tables import MAX_CLASSES, MAX_FEATURES
 

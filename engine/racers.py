@@ -96,3 +96,26 @@ def peek_batches(r: Racer, n_train: int | None, k: int = 1) -> list[np.ndarray |
     shadow = copy.copy(r)
     shadow.rng = copy.deepcopy(r.rng)
     return [next_batch(shadow, n_train) for _ in range(k)]
+
+
+def changed_spec(spec: dict[str, Any], changes: dict[str, Any], prefix: str = "optimizer.") -> dict[str, Any]:
+    """A racer's validated settings `spec` with `changes` applied and checked (a new spec; `spec` is untouched).
+
+    Another optimiser (`name`) starts from its own defaults, keeping lr and batch_size where it has them."""
+    changes = dict(changes)
+    name = changes.pop("name", spec["name"])
+    label = changes.pop("label", None) or spec["label"]
+    schedule = changes.pop("schedule", spec["schedule"])
+    if name != spec["name"]:
+        keep: dict[str, Any] = {k: spec[k] for k in ("lr", "batch_size") if k in spec and k not in changes}
+        if name in OPTIMIZERS:
+            keep = {k: v for k, v in keep.items() if any(f.name == k for f in OPTIMIZERS[name].settings)}
+        out = check_racer({"name": name, "schedule": schedule, **keep, **changes}, prefix)
+        out["label"] = label if label != spec["name"] else name
+        return out
+    base = {k: v for k, v in spec.items() if k not in ("name", "label", "schedule")}
+    settings = check_settings(OPTIMIZERS[name].settings, changes, base=base, prefix=prefix)
+    check_optimizer(name, settings)
+    if schedule is not spec["schedule"]:
+        schedule = check_schedule(schedule, prefix + "schedule.")
+    return {"name": name, "label": label, "schedule": schedule, **settings}

@@ -13,11 +13,13 @@ from typing import Any
 
 
 class SettingsError(ValueError):
-    """A setting is unknown, of the wrong type or out of range; the message names it."""
+    """A setting is unknown, of the wrong type or out of range: `field` names it, `message` says what is wrong
+    (str(exc) is "field: message")."""
 
     def __init__(self, field: str, message: str):
         super().__init__(f"{field}: {message}")
         self.field = field
+        self.message = message
 
 
 @dataclass(frozen=True)

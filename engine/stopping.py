@@ -9,6 +9,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numpy as np
+
 from engine.settings import Setting
 
 STOP_SETTINGS = (
@@ -73,3 +75,22 @@ def status_after(reason: Reason | None, t: int) -> str:
     if reason is None:
         return "paused" if t else "ready"
     return "stopped" if reason["test"] == "max_steps" else "diverged" if reason["test"] == "diverged" else "converged"
+
+
+def settle(status: str, reason: Reason | None, fired: Reason | None, t: int) -> tuple[str, Reason | None]:
+    """A racer's new (status, stop reason) from its current ones once the stopping tests at step t gave `fired`
+    (None: none did). A diverged racer stays diverged; one that had converged or stopped on a test that no
+    longer fires (the tests were changed) is paused again; a ready or paused racer stays as it is."""
+    if status == "diverged":
+        return status, reason
+    if fired is not None:
+        return status_after(fired, t), fired
+    if status in ("converged", "stopped"):
+        return status_after(None, t), None
+    return status, reason
+
+
+def grad_norm(g: np.ndarray) -> float:
+    """‖∇J‖₂, the figure the ‖∇J‖ ≤ ε test reads, without an overflow warning (a huge gradient is reported)."""
+    with np.errstate(all="ignore"):
+        return float(np.linalg.norm(g))

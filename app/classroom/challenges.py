@@ -21,7 +21,8 @@ from typing import Any
 import numpy as np
 
 from app.errors import RequestError
-from engine.build import build_run
+from app.views import metrics, racer_status
+from engine.build import build_run, run_config
 from engine.optimizers import OPTIMIZERS
 from engine.run import Run
 from engine.settings import SettingsError
@@ -63,9 +64,9 @@ def challenge_config(run: Run, goal: dict[str, Any], limit: int, allowed: list[s
     if goal["kind"] == "largest_lr" and "lr" not in allowed:
         raise RequestError(("body", "allowed"), "the goal is the largest learning rate: students must be allowed "
                            "to change lr")
-    if goal["kind"] == "best_accuracy" and run.state().get("train_accuracy") is None:
+    if goal["kind"] == "best_accuracy" and metrics(run, 0).get("train_accuracy") is None:
         raise RequestError(("body", "goal", "kind"), "best_accuracy needs a classification network run", 409)
-    config = run.config()
+    config = run_config(run)
     config.pop("racers", None)
     config["optimizer"] = spec
     config["stop"] = {**run.stop, "max_steps": limit}
@@ -86,7 +87,7 @@ def attempt_run(config: dict[str, Any], allowed: list[str], settings: dict[str, 
     except SettingsError as exc:
         key = exc.field.split(".")[-1]
         loc = ("body", "settings", key) if key in settings else ("body",)
-        raise RequestError(loc, str(exc).split(": ", 1)[-1]) from None
+        raise RequestError(loc, exc.message) from None
 
 
 def chosen(run: Run, allowed: list[str]) -> dict[str, Any]:
@@ -95,13 +96,14 @@ def chosen(run: Run, allowed: list[str]) -> dict[str, Any]:
     return {k: spec.get(k) for k in allowed}
 
 
-def measure(run: Run, goal: dict[str, Any], limit: int) -> dict[str, Any]:
-    """An attempt's live figures: status, t, J, accuracy and score (None until it has one)."""
+def measure(run: Run, goal: dict[str, Any], limit: int, playing: bool = False) -> dict[str, Any]:
+    """An attempt's live figures: status (running while `playing`), t, J, accuracy and score (None until it has
+    one)."""
     r = run.racers[0]
-    state = run.racer_state(0)
-    acc = state.get("test_accuracy")
+    figures = metrics(run, 0)
+    acc = figures.get("test_accuracy")
     if acc is None:
-        acc = state.get("train_accuracy")
+        acc = figures.get("train_accuracy")
     score: float | None = None
     kind = goal["kind"]
     if kind == "fewest_steps":
@@ -111,8 +113,8 @@ def measure(run: Run, goal: dict[str, Any], limit: int) -> dict[str, Any]:
         score = float(r.spec["lr"]) if r.status == "converged" else None
     elif r.t >= limit and acc is not None:
         score = float(acc)
-    loss = float(state["loss"])
-    return {"status": state["status"], "t": r.t, "loss": loss if np.isfinite(loss) else None,
+    loss = float(run.loss[0])
+    return {"status": racer_status(run, 0, playing), "t": r.t, "loss": loss if np.isfinite(loss) else None,
             "accuracy": acc, "score": score}
 
 
@@ -154,10 +156,10 @@ class LiveAttempt:
     goal: dict[str, Any] | None = None  # the challenge's (to measure the run by)
     limit: int = 0
 
-    def figures(self, run: Run, now_s: float) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    def figures(self, run: Run, now_s: float, playing: bool = False) -> tuple[dict[str, Any], dict[str, Any] | None]:
         """The run's figures now, and the record to write back when it is due (at once when the status changed,
         else at most every SAVE_EVERY seconds): None when nothing is to be written."""
-        figures = measure(run, self.goal or {}, self.limit)
+        figures = measure(run, self.goal or {}, self.limit, playing)
         sig = (figures["t"], figures["status"])
         status_changed = not self.saved_sig or self.saved_sig[1] != sig[1]
         if sig == self.saved_sig or not (status_changed or now_s - self.saved_at >= SAVE_EVERY):

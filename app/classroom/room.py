@@ -53,7 +53,7 @@ class Classroom:
         for aid in list(self.attempts):
             found = self.attempt_entry(aid)
             if found is not None:
-                record = found[0].figures(found[1].run, now_s)[1]
+                record = found[0].figures(found[1].run, now_s, found[1].player.playing)[1]
                 if record is not None:
                     due.append((aid, record))
         if due:

@@ -7,11 +7,13 @@ state is built once per change (`changed()` forgets it) and shared by every watc
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from app.live.netview import NetView
 from app.live.pacing import Pacer
 from app.settings import Settings
+from app.views import message, racer_status, run_state, status
 from engine.network import NetworkProblem
 from engine.run import Run
 
@@ -31,10 +33,11 @@ def tail(cursor: list[int], counts: list[int], cap: int) -> tuple[list[int], int
 class Feed:
     """A read-only window on one run for its watchers: what they are sent, and at what pace at most."""
 
-    def __init__(self, run_id: str, run: Run, settings: Settings, pacer: Pacer):
+    def __init__(self, run_id: str, run: Run, settings: Settings, pacer: Pacer, playing: Callable[[], bool]):
         self.id = run_id
         self._run = run
         self._pacer = pacer
+        self._playing = playing  # the player's: the one place that knows whether the run plays
         self.frame_hz = float(settings.frame_hz)  # frames per second a client may ask for at most
         self.max_pending_steps = settings.max_pending_steps  # step records a frame carries at most
         self.net = NetView(run) if isinstance(run.problem, NetworkProblem) else None  # a network's shared views
@@ -52,7 +55,7 @@ class Feed:
     def state(self) -> dict[str, Any]:
         """The run's state with its id (built once per change)."""
         if self._state is None:
-            self._state = {"id": self.id, **self._run.state()}
+            self._state = {"id": self.id, **run_state(self._run, self._playing())}
         return self._state
 
     def counts(self) -> list[int]:
@@ -71,17 +74,14 @@ class Feed:
                 steps.extend(r.history.records(starts[i], counts[i], racer=i))
         return steps, counts, dropped
 
-    def racer_status(self, i: int) -> str:
-        """Racer i's status, "running" while the run plays and it has not stopped."""
-        r = self._run.racers[i]
-        return "running" if self._run.playing and r.active else r.status
-
     def signature(self) -> tuple[Any, ...]:
         """The run's and every racer's status: a status message is due when it changes."""
-        return (self._run.status, tuple(self.racer_status(i) for i in range(len(self._run.racers))))
+        run, playing = self._run, self._playing()
+        return (status(run, playing), tuple(racer_status(run, i, playing) for i in range(len(run.racers))))
 
     def status(self) -> dict[str, Any]:
         """The fields of a status message: the run's status in words and each racer's."""
-        run = self._run
-        racers = [{"status": self.racer_status(i), "stop_reason": r.stop_reason} for i, r in enumerate(run.racers)]
-        return {"status": run.status, "message": run.message(), "t": run.t, "racers": racers}
+        run, playing = self._run, self._playing()
+        racers = [{"status": racer_status(run, i, playing), "stop_reason": r.stop_reason}
+                  for i, r in enumerate(run.racers)]
+        return {"status": status(run, playing), "message": message(run, playing), "t": run.t, "racers": racers}

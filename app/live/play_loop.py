@@ -3,9 +3,9 @@
 Each tick (`frame_hz` a second, lower while the server is busy: app/live/pacing.py) takes the steps due
 (speed × elapsed time, fractions carried over) in chunks bounded by the tick's budget, so the event loop is
 never held for longer than about one frame and every playing run gets a fair share of stepping time; if the
-engine cannot keep up, the run simply plays as fast as it can. The player (app/live/player.py) starts and stops
-it and hears of every change through `changed`; `say` tells the watchers why it stopped, when it stopped on
-its own.
+engine cannot keep up, the run simply plays as fast as it can. The run plays while this task runs (the one
+place that says so: the player's `playing`); the player (app/live/player.py) starts and stops it and hears of
+every change through `changed`; `say` tells the watchers why it stopped, when it stopped on its own.
 """
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ class PlayLoop:
         return done
 
     def start(self) -> None:
-        """Play (the run's `playing` is set by the player)."""
+        """Play (a loop already running keeps running)."""
         if not self.running:
             self.task = asyncio.create_task(self._loop(), name=f"play {self.name[:8]}")
 
@@ -60,11 +60,11 @@ class PlayLoop:
             self.task.cancel()
         self.task = None
 
-    def _halt(self, why: str | None = None) -> None:
-        """Stop playing from inside the loop, saying why when there is a reason to give."""
-        self.run.playing = False
-        if why is not None:
-            self.say(why)
+    def _halt(self, why: str) -> None:
+        """Stop playing from inside the loop, and say why."""
+        if self.task is asyncio.current_task():
+            self.task = None
+        self.say(why)
         self.changed()
 
     async def _loop(self) -> None:
@@ -74,7 +74,7 @@ class PlayLoop:
         pacer = self.pacer
         pacer.playing += 1
         try:
-            while self.run.playing:
+            while self.task is asyncio.current_task():  # pause (or a new play loop) replaces it
                 tick = 1.0 / pacer.hz
                 next_tick = max(next_tick + tick, loop.time() + tick / 4)
                 await asyncio.sleep(next_tick - loop.time())
@@ -90,7 +90,7 @@ class PlayLoop:
                     self._halt(full)
                     break
                 async with self.lock:
-                    if not self.run.playing:
+                    if self.task is not asyncio.current_task():
                         break
                     began = loop.time()
                     done = await self.slice(k, pacer.tick_budget())
@@ -98,7 +98,7 @@ class PlayLoop:
                 if done < k:
                     carry = 0.0  # the engine cannot keep up: play as fast as it can
                 if not any(r.active for r in self.run.racers):
-                    self.run.playing = False
+                    self.task = None  # every racer has finished: the loop ends (and the status says so)
                 self.changed()
         except Exception as exc:  # a bug in the engine: stop playing and say so, rather than die silently
             log.exception("play loop of run %s failed", self.name[:8])

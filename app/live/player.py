@@ -25,8 +25,9 @@ from app.live.stepping import TICK_BUDGET, records_between
 from app.run_specs import server_stop
 from app.schemas_socket_out import ErrorMsg, Hello, RacersMsg, Reset, ServerMessage, StatusMsg
 from app.settings import Settings
-from engine.run import STOP_SETTINGS, Run
-from engine.settings import SettingsError, check_settings
+from app.views import records
+from engine.run import Run
+from engine.settings import SettingsError
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +44,7 @@ class Player:
         self.full = full  # why the server takes no more steps now (its memory for histories is spent), or None
         self.lock = asyncio.Lock()  # held while stepping, so REST steps and the play loop never interleave
         self.clients: list[Client] = []
-        self.feed = Feed(run_id, run, settings, self.pacer)
+        self.feed = Feed(run_id, run, settings, self.pacer, lambda: self.playing)
         self.loop = PlayLoop(run_id, run, self.lock, self.pacer, full, self.changed, self._say)
         self._sig = self.feed.signature()
         self.status_count = 0  # status messages broadcast so far
@@ -121,7 +122,6 @@ class Player:
         """Stop playing and close every watcher's socket after what is queued for it."""
         self.loop.stop()
         self.closed = True
-        self.run.playing = False
         if self.grids is not None:
             self.grids.stop()
         for c in self.clients:
@@ -136,7 +136,6 @@ class Player:
         self.loop.speed = float(speed)
         if not any(r.active for r in self.run.racers):
             return False
-        self.run.playing = True
         self.loop.start()
         self.changed()
         return True
@@ -150,7 +149,6 @@ class Player:
     def pause(self) -> None:
         """Stop playing (the steps already taken stay)."""
         self.loop.stop()
-        self.run.playing = False
         self.changed()
 
     # ----- changes (REST and websocket alike) ------------------------------------------------------------
@@ -188,15 +186,7 @@ class Player:
     async def set(self, optimizer: dict[str, Any] | None, stop: dict[str, Any] | None, racer: int = 0) -> None:
         """Change a racer's optimiser settings and/or the stopping tests; both are checked before either applies."""
         async with self.lock:
-            if not 0 <= racer < len(self.run.racers):
-                raise SettingsError("racer", f"no racer {racer} (this run has {len(self.run.racers)})")
-            stop = server_stop(stop, self.settings)
-            if stop is not None:
-                check_settings(STOP_SETTINGS, stop, base=self.run.stop, prefix="stop.")
-            if optimizer is not None:
-                self.run.set_optimizer(optimizer, racer)
-            if stop is not None:
-                self.run.set_stop(stop)
+            self.run.change(optimizer, server_stop(stop, self.settings), racer)
         self.changed()
 
     async def reset(self, params: list[float] | None) -> None:
@@ -210,11 +200,11 @@ class Player:
                 self.net.epoch += 1
                 await self.grids.compute(self.clients)
         self.feed.changed()
-        records, counts = self.run.records()
+        steps, counts = records(self.run)
         for c in self.clients:
             c.cursor = list(counts)
             c.dirty = False
-            c.push(Reset.model_construct(state=self.state(), steps=records, **c.views(grids=True)))
+            c.push(Reset.model_construct(state=self.state(), steps=steps, **c.views(grids=True)))
         self.changed()
 
     async def add_racer(self, spec: dict[str, Any], field: str = "racer") -> int:
@@ -263,7 +253,4 @@ def _renamed(exc: SettingsError, old: str, new: str) -> SettingsError:
     if not exc.field.startswith(old):
         return exc
     rest = exc.field[len(old):].lstrip(".")
-    field = ".".join(p for p in (new, rest) if p) or "racers"
-    text = str(exc)
-    message = text[len(exc.field) + 2:] if text.startswith(exc.field + ": ") else text
-    return SettingsError(field, message)
+    return SettingsError(".".join(p for p in (new, rest) if p) or "racers", exc.message)

@@ -20,7 +20,8 @@ from app.run_specs import engine_spec, server_stop
 from app.schemas_saved import AddRacerEvent, ImportRun, RemoveRacerEvent, SetEvent, StopEvent
 from app.settings import Settings
 from app.store import Entry
-from engine.build import apply_event, build_run, check_event
+from app.views import message
+from engine.build import apply_event, build_run, check_event, run_config
 from engine.run import Run
 from engine.settings import SettingsError
 
@@ -34,12 +35,12 @@ def event_cap(settings: Settings) -> int:
 
 def summary(run: Run) -> dict[str, Any]:
     """{status, loss, message}: the run's status in words (loss: the best racer's)."""
-    return {"status": run.status, "loss": float(min(run.loss)), "message": run.message()}
+    return {"status": run.status, "loss": float(min(run.loss)), "message": message(run, playing=False)}
 
 
 def config_of(run: Run) -> dict[str, Any]:
     """{config, events, clock}: what rebuilds the run exactly (a consistent snapshot: call it between steps)."""
-    return {"config": run.config(), "events": [dict(e) for e in run.events], "clock": run.clock}
+    return {"config": run_config(run), "events": [dict(e) for e in run.events], "clock": run.clock}
 
 
 def record_of(entry: Entry, settings: Settings) -> dict[str, Any]:
@@ -73,7 +74,7 @@ def engine_document(doc: ImportRun, settings: Settings, where: Sequence[str | in
     except RequestError as exc:
         raise RequestError(_moved(exc.loc, (*where, "config")), exc.message, exc.status_code) from None
     except SettingsError as exc:
-        raise RequestError(_moved(field_loc(exc.field), (*where, "config")), _text(exc)) from None
+        raise RequestError(_moved(field_loc(exc.field), (*where, "config")), exc.message) from None
     check_events(len(doc.events), settings, ("body", *where, "events"))
     racers = len(spec["racers"]) if spec.get("racers") else 1
     last = 0
@@ -99,15 +100,9 @@ def engine_document(doc: ImportRun, settings: Settings, where: Sequence[str | in
             try:
                 out["stop"] = server_stop(out["stop"], settings)
             except SettingsError as exc:
-                raise RequestError((*loc, *field_loc(exc.field)[1:]), _text(exc)) from None
+                raise RequestError((*loc, *field_loc(exc.field)[1:]), exc.message) from None
         events.append(out)
     return spec, events, doc.clock
-
-
-def _text(exc: SettingsError) -> str:
-    """The message of an engine error without its leading "field: "."""
-    text = str(exc)
-    return text[len(exc.field) + 2:] if text.startswith(exc.field + ": ") else text
 
 
 def _gate(state: State) -> asyncio.Semaphore:
@@ -124,7 +119,7 @@ async def _replay(spec: dict[str, Any], events: list[dict[str, Any]], clock: int
     try:
         run = build_run(spec, event_cap)
     except SettingsError as exc:  # the config itself is wrong
-        raise RequestError(_moved(field_loc(exc.field), (*where, "config")), _text(exc)) from None
+        raise RequestError(_moved(field_loc(exc.field), (*where, "config")), exc.message) from None
     per_step: float | None = None
     try:
         for i, ev in enumerate(events):
@@ -133,7 +128,7 @@ async def _replay(spec: dict[str, Any], events: list[dict[str, Any]], clock: int
         await advance(run, clock - run.clock, per_step=per_step)
     except SettingsError as exc:
         if exc.field.split(".")[0] == "events":  # replay names the event
-            raise RequestError(("body", *where, *field_loc(exc.field)[1:]), _text(exc)) from None
+            raise RequestError(("body", *where, *field_loc(exc.field)[1:]), exc.message) from None
         raise RequestError(("body", *where, "events"), f"an event cannot be replayed: {exc}") from None
     return run
 

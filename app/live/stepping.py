@@ -7,6 +7,7 @@ import time
 from typing import Any
 
 from app.errors import dumps
+from app.views import run_state
 from engine.run import Run
 
 TICK_BUDGET = 0.02  # seconds of stepping per play tick at most (and per slice of a long step request)
@@ -43,7 +44,7 @@ def _step_and_measure(run: Run, n: int, budget: float, per_step: float | None) -
     """step_within, then the state's figures (a network's train/test metrics: a full forward pass, cached per
     step) computed here too, so building the state on the event loop is cheap."""
     out = step_within(run, n, budget, per_step)
-    run.state()
+    run_state(run, playing=False)
     return out
 
 

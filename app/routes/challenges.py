@@ -128,7 +128,7 @@ async def rows_of(classroom: Classroom, c: dict[str, Any]) -> tuple[list[dict[st
         figures = {k: a.get(k) for k in ("status", "t", "loss", "accuracy", "score")}
         if found is not None:
             la, entry = found
-            figures, due = la.figures(entry.run, now_s)
+            figures, due = la.figures(entry.run, now_s, entry.player.playing)
             if due is not None:
                 changed.append((la.aid, due))
         rows.append({"id": a["public"], "name": a["name"], "settings": a["settings"], "created": a["created"],

@@ -19,7 +19,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, Response
 from starlette.concurrency import run_in_threadpool
 
-from app.compute import check_racer, json_bytes, json_off_loop, network_of
+from app.compute import json_bytes, json_off_loop, network_of
 from app.deps import EntryDep
 from app.errors import RequestError
 from app.schemas import error_responses
@@ -93,7 +93,7 @@ async def backprop(
     """Forward (x, a, z, b, y, J) and backward (g_y, g_b, g_β, g_z, g_a, g_α, g_x) at the racer's current weights,
     stage by stage, each gradient beside its central difference and relative error (when fd is on)."""
     problem = network_of(entry, "the backprop table")
-    check_racer(entry.run, racer)
+    entry.run.racer(racer)  # 422 naming the racer when the run has none
     n_train = problem.data.train.n
     if example >= n_train:
         raise RequestError(("query", "example"), f"training examples are numbered 0 to {n_train - 1}")
@@ -132,7 +132,7 @@ async def run_loss_compare(
     all other weights held), and a descent path on each from the same start (network runs with one hidden layer
     and a sigmoid or softmax head)."""
     problem = network_of(entry, "the loss comparison")
-    check_racer(entry.run, racer)
+    entry.run.racer(racer)  # 422 naming the racer when the run has none
     _check_compare(problem, n, steps)
     return await off_lock(entry, lambda: entry.run.theta[racer].copy(),
                           lambda theta: loss_compare(problem, theta, w1, w2, n, span, steps, lr))
@@ -168,7 +168,7 @@ async def loss_slice(
     """loss[j][i] = J(θ + alpha[i]·d1 + beta[j]·d2) through the racer's current θ (its centre is J(θ)), with the
     trajectory projected onto the slice (network runs)."""
     problem = network_of(entry, "a loss slice")
-    check_racer(entry.run, racer)
+    entry.run.racer(racer)  # 422 naming the racer when the run has none
     cost = _cost(problem)
     limit_work("n", n, 2, lambda v: v * v, cost)
     keep = max(2, int(MAX_WORK / cost) - n * n)  # trajectory snapshots that fit in what the grid leaves
@@ -184,7 +184,7 @@ async def loss_line(
 ) -> Response:
     """loss[k] = J((1 − alpha[k])·θ₀ + alpha[k]·θ), θ₀ the run's start and θ the racer's weights (network runs)."""
     problem = network_of(entry, "the loss line")
-    check_racer(entry.run, racer)
+    entry.run.racer(racer)  # 422 naming the racer when the run has none
     limit_work("n", n, 2, lambda v: v + 2, _cost(problem))
     return await off_lock(entry, lambda: thinned(entry.run), lambda snap: run_line(snap, racer, n))
 
@@ -199,7 +199,7 @@ async def explain(
 ) -> Response:
     """θₜ, ∇J(θₜ), the learning rate, γ∇J, the optimiser's state before and after, θₜ₊₁, J(θₜ₊₁) and which stopping
     test would fire, in numbers and in sentences; the run itself does not move (any run)."""
-    check_racer(entry.run, racer)
+    entry.run.racer(racer)  # 422 naming the racer when the run has none
     return await json_off_loop(lambda: explain_step(entry.run, racer, full), entry)
 
 

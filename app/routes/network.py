@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 import numpy as np
 from fastapi import APIRouter, Body, Query, Response
 
-from app.compute import check_racer, json_off_loop, network_of
+from app.compute import json_off_loop, network_of
 from app.deps import EntryDep
 from app.errors import RequestError
 from app.live.netview import Box, grid_json, hidden_json, network_json
@@ -50,7 +50,7 @@ def plane_of(problem: NetworkProblem, mode: str, x_feature: int | None, y_featur
     try:
         return make_plane(problem.data, mode, pair)
     except SettingsError as exc:
-        raise RequestError(("query", exc.field), str(exc).partition(": ")[2]) from None
+        raise RequestError(("query", exc.field), exc.message) from None
 
 
 def input_box(problem: NetworkProblem, given: dict[str, float | None]) -> Box | None:
@@ -79,7 +79,7 @@ async def network(entry: EntryDep, racer: Racer = 0) -> Response:
     """layers[l] = {W (inputs × outputs), b}, the counts (neurons, weights, biases, params), the sizes, the
     hidden activations, the head and the loss."""
     problem = network_of(entry, "/network")
-    theta = entry.run.theta[check_racer(entry.run, racer)].copy()
+    theta = entry.run.params(racer)
     return await json_off_loop(lambda: network_json(problem, theta))
 
 
@@ -95,7 +95,7 @@ async def predict_grid(
     label (argmax), confidence (the largest probability, also z) and probs[j][i][k]. One input: the fitted
     curve {x, y} over the data's x range (or x_min to x_max)."""
     problem = network_of(entry, "/predict")
-    theta = entry.run.theta[check_racer(entry.run, racer)].copy()
+    theta = entry.run.params(racer)
     box = input_box(problem, {"x_min": x_min, "x_max": x_max, "y_min": y_min, "y_max": y_max})
     where = plane_of(problem, plane, x_feature, y_feature)
     return await json_off_loop(lambda: grid_json(problem, theta, n, box, where))
@@ -107,14 +107,12 @@ async def predict_points(entry: EntryDep, body: Annotated[PredictPoints, Body()]
     """outputs[m] for each point [x1, x2] (or [x]); probabilities for softmax, P(class 1) for a sigmoid head."""
     problem = network_of(entry, "/predict")
     run = entry.run
-    if not 0 <= body.racer < len(run.racers):
-        raise RequestError(("body", "racer"), f"no racer {body.racer} (this run has {len(run.racers)})")
+    theta = run.params(body.racer)
     width = problem.data.raw_width
     for m, row in enumerate(body.points):
         if len(row) != width:
             raise RequestError(("body", "points", m), f"must be {width} number{'s' if width > 1 else ''} "
                                                       f"(the data has {width} feature{'s' if width > 1 else ''})")
-    theta = run.theta[body.racer].copy()
     X = problem.data.to_inputs(np.array(body.points, dtype=np.float64))
     return await json_off_loop(lambda: {"outputs": problem.predict(theta, X).tolist()})
 
@@ -132,7 +130,7 @@ async def hidden(
     if problem.data.raw_width < 2:
         raise RequestError((), "/hidden needs data with 2 features or more (a grid over a plane); this has 1",
                            status_code=409)
-    check_racer(entry.run, racer)
+    entry.run.racer(racer)  # 422 naming the racer when the run has none
     box = input_box(problem, {"x_min": x_min, "x_max": x_max, "y_min": y_min, "y_max": y_max})
     where = plane_of(problem, plane, x_feature, y_feature)
     # The engine's inspection buffers: under the run's lock, like backprop tables (app/compute.py).

@@ -32,10 +32,10 @@ from app.schemas import (
 )
 from app.schemas_network import NetworkData
 from app.schemas_saved import TOO_MANY_RUNS
+from app.views import status
 from engine.build import build_run
 from engine.history import History as HistoryBuffer
 from engine.problems import Problem
-from engine.settings import SettingsError
 
 router = APIRouter(prefix="/api/runs", tags=["runs"], responses=error_responses(400, 401, 404, 413))
 CSV_CHUNK = 2_000  # rows formatted between yields to the event loop
@@ -59,7 +59,7 @@ async def list_runs(store: StoreDep, owner: OwnerDep) -> list[dict[str, Any]]:
     for e in store.owned_by(owner):
         run = e.run
         out.append({
-            "id": e.id, "kind": run.problem.kind, "status": run.status, "t": run.t,
+            "id": e.id, "kind": run.problem.kind, "status": status(run, e.player.playing), "t": run.t,
             "loss": float(min(run.loss)), "created": e.created.isoformat(timespec="seconds"),
             "clients": len(e.player.clients),
         })
@@ -115,10 +115,7 @@ async def add_racer(entry: EntryDep, body: Annotated[OptimizerSpec, Body()]) -> 
                response_model_exclude_unset=True)
 async def remove_racer(entry: EntryDep, racer: int) -> dict[str, Any]:
     """Remove racer `racer` (later racers move down one index); a run keeps at least one."""
-    try:
-        await entry.player.remove_racer(racer)
-    except SettingsError as exc:
-        raise RequestError(("path", "racer"), str(exc).partition(": ")[2]) from None
+    await entry.player.remove_racer(racer)
     return entry.player.state()
 
 
@@ -175,14 +172,12 @@ async def history(
 ) -> Any:
     """Every step record; CSV columns racer,t,theta1..thetaD,loss,grad_norm,lr (+ guess columns for random search)."""
     run = entry.run
-    if racer is not None and racer >= len(run.racers):
-        raise RequestError(("query", "racer"), f"no racer {racer} (this run has {len(run.racers)})")
     which = range(len(run.racers)) if racer is None else [racer]
+    hists = [(i, run.racer(i).history) for i in which]  # 422 naming the racer when the run has none
     if format == "json":
         steps = await entry.player.history(list(which))
         return await json_response({"steps": steps})
     # Views of the filled rows: rows already written never change, so the stream is a consistent snapshot.
-    hists = [(i, run.racers[i].history) for i in which]
     return StreamingResponse(
         _csv_chunks([(i, h, _columns(h)) for i, h in hists], run.problem.dim),
         media_type="text/csv; charset=utf-8",

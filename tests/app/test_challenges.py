@@ -125,6 +125,23 @@ def test_locked_settings_and_bad_challenges_are_refused(client: StrictClient) ->
     assert r.status_code == 409 and "classification network" in r.json()["detail"]
 
 
+def test_a_classification_network_makes_a_best_accuracy_challenge(client: StrictClient) -> None:
+    net = {"problem": {"kind": "network", "layers": [2, 4, 1], "data": {"name": "xor", "n": 60, "seed": 1}},
+           "optimizer": {"name": "gd", "lr": 0.5}, "stop": {"grad_norm": None}}
+    run = new_run(client, net)
+    r = client.post(f"/api/runs/{run['id']}/challenge", json={"goal": {"kind": "best_accuracy"}, "limit": 20})
+    assert r.status_code == 201, r.text
+    a = attempt(client, r.json()["id"], "Ada", lr=1.0)
+    assert a.status_code == 201, a.text
+    with client.websocket_connect(f"/api/attempts/{a.json()['id']}/stream") as ws:
+        recv(ws)
+        ws.send_json({"type": "step", "n": 20})
+        ws.send_json({"type": "ping"})
+        recv_until(ws, "pong")
+    row = client.get(f"/api/challenges/{r.json()['id']}/board").json()["rows"][0]
+    assert row["t"] == 20 and 0.0 <= row["accuracy"] <= 1.0 and row["score"] == row["accuracy"]
+
+
 def test_limits_on_students_attempts_and_the_board(make_client: Any) -> None:
     client = make_client(max_students=2, max_attempts=2, max_board=3)
     c = make_challenge(client)

@@ -369,7 +369,7 @@ def test_shutdown_stops_running_runs_and_closes_their_sockets(client: StrictClie
         assert task is not None and not task.done()
         portal: Any = client.portal
         portal.call(store.aclose)  # what the lifespan does on shutdown
-        assert task.done() and player.task is None and player.run.playing is False
+        assert task.done() and player.task is None and player.playing is False
         with pytest.raises(WebSocketDisconnect) as closed:
             for _ in range(10_000):
                 recv(ws)

@@ -243,7 +243,7 @@ def test_last_client_leaving_stops_the_play_loop(client: StrictClient) -> None:
         task = p.task
         assert task is not None and not task.done()
     wait_for(task.done)
-    assert p.task is None and p.clients == [] and p.run.playing is False
+    assert p.task is None and p.clients == [] and p.playing is False
     t = client.get(f"/api/runs/{run['id']}").json()
     time.sleep(0.2)
     t2 = client.get(f"/api/runs/{run['id']}").json()

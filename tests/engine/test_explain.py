@@ -29,7 +29,7 @@ def snapshot(run: Run) -> dict:
         "status": [r.status for r in run.racers],
         "rng": [json.dumps(r.rng.bit_generator.state, default=str) for r in run.racers],
         "perm": [None if r.perm is None else r.perm.copy() for r in run.racers], "pos": [r.pos for r in run.racers],
-        "state": run._racer_states(), "trajectory": len(run.trajectory),
+        "state": run.racer_states(), "trajectory": len(run.trajectory),
     }
 
 

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from engine.build import build_run, replay
+from engine.build import build_run, replay, run_config
 from engine.fork import fork
 from engine.run import Run
 
@@ -64,13 +64,11 @@ def test_fork_at_500_continues_bit_for_bit(name: str) -> None:
 def test_fork_is_independent_and_replays() -> None:
     run = build_run({**CASES["line, momentum, batches of 7"], "stop": ENDLESS})
     run.step(50)
-    run.playing = True
     twin = fork(run)
-    assert not twin.playing
     twin.set_optimizer({"lr": 0.01})
     twin.step(10)
     assert run.t == 50 and run.racers[0].spec["lr"] == 0.05  # the original is untouched
-    again = replay(twin.config(), twin.events, twin.clock)  # the fork's own log rebuilds it
+    again = replay(run_config(twin), twin.events, twin.clock)  # the fork's own log rebuilds it
     assert again.theta.tobytes() == twin.theta.tobytes()
 
 

@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
+from engine.activations import HEADS, sigmoid, softmax
 from engine.losses import LOSSES, bce_logits, ce_logits, check_pairing, objective, objective_value
-from engine.nn import HEADS, sigmoid, softmax
 from engine.settings import SettingsError
 from tests.engine.test_nn import fd, rel_err
 

@@ -5,6 +5,7 @@ import json
 import numpy as np
 import pytest
 
+from app.views import run_state
 from engine.build import build_problem, build_run
 from engine.network import NetworkProblem
 from engine.network_build import MAX_HIDDEN_LAYERS, MAX_WIDTH, describe
@@ -188,7 +189,7 @@ def test_mini_batch_runs_are_reproducible() -> None:
     a.step(30)
     b.step(30)
     np.testing.assert_array_equal(a.theta, b.theta)
-    state = a.state()
+    state = run_state(a, False)
     assert state["problem"]["kind"] == "network" and state["problem"]["counts"]["params"] == a.problem.dim
     json.dumps(state, allow_nan=False)
 

@@ -5,7 +5,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.nn import ACTIVATIONS, HEADS, INITS, MLP, ActivationLayer, Dense, counts, sigmoid, softmax
+from engine.activations import ACTIVATIONS, HEADS, sigmoid, softmax
+from engine.layers import INITS, ActivationLayer, Dense
+from engine.nn import MLP, counts
 from engine.settings import SettingsError
 
 H = 1e-6

@@ -5,6 +5,7 @@ import json
 import numpy as np
 import pytest
 
+from app.views import message, records, run_state
 from engine.build import build_run
 from engine.run import Run
 from engine.settings import SettingsError
@@ -83,10 +84,10 @@ def test_divergence_is_detected_and_reported_per_racer() -> None:
     alone = make("quadratic", [racers[0]], stop={"max_steps": 3000})
     alone.step(3000)
     np.testing.assert_array_equal(path(run, 0), path(alone, 0))  # the others never noticed
-    state = json.loads(json.dumps(run.state(), allow_nan=False))
+    state = json.loads(json.dumps(run_state(run, False), allow_nan=False))
     assert [r["status"] for r in state["racers"]] == ["converged", "diverged", "converged", "converged"]
     assert state["racers"][1]["stop_reason"]["test"] == "diverged"
-    assert run.message() == "stopped: 4 of 4 racers finished"
+    assert message(run, False) == "stopped: 4 of 4 racers finished"
 
 
 def test_a_racer_blowing_up_on_rosenbrock_while_the_others_go_on() -> None:
@@ -101,13 +102,14 @@ def test_a_racer_retuned_mid_run_uses_the_new_lr_from_the_next_step() -> None:
     run = make("quadratic", [{"name": "gd", "lr": 0.05}, {"name": "gd", "lr": 0.05, "momentum": 0.5}],
                stop=NO_STOP)
     run.step(3)
-    _, cursor = run.records()
+    _, cursor = records(run)
     theta1 = run.theta[1].copy()
     run.set_optimizer({"lr": 0.1}, racer=1)
     run.step(1)
-    new, _ = run.records(cursor)
+    new, _ = records(run, cursor)
     assert {r["racer"]: r["lr"] for r in new} == {0: 0.05, 1: 0.1}
-    assert run.state()["racers"][1]["optimizer"]["lr"] == 0.1 and run.state()["racers"][1]["lr"] == 0.1
+    second = run_state(run, False)["racers"][1]
+    assert second["optimizer"]["lr"] == 0.1 and second["lr"] == 0.1
     with pytest.raises(SettingsError) as exc:
         run.set_optimizer({"lr": -1.0}, racer=1)
     assert exc.value.field == "racers.1.lr"
@@ -137,7 +139,7 @@ def test_racers_added_and_removed_mid_run() -> None:
 def test_random_search_races_gradient_methods() -> None:
     run = make("rastrigin", [{"name": "random_search"}, {"name": "gd", "lr": 0.002}], seed=5, stop=NO_STOP)
     run.step(400)
-    recs = run.records()[0]
+    recs = records(run)[0]
     rs = [r for r in recs if r["racer"] == 0]
     J = [r["loss"] for r in rs]
     assert all(b <= a for a, b in zip(J, J[1:], strict=False))  # the best so far never gets worse
@@ -148,10 +150,10 @@ def test_random_search_races_gradient_methods() -> None:
     assert J[-1] < run.loss[1]  # on Rastrigin, guessing beats gd trapped in its first ripple
     again = make("rastrigin", [{"name": "random_search"}, {"name": "gd", "lr": 0.002}], seed=5, stop=NO_STOP)
     again.step(400)
-    assert again.records()[0] == recs
+    assert records(again)[0] == recs
     run.set_optimizer({"name": "random_search"}, racer=1)  # a gradient racer can turn into a guesser
     run.step(10)
-    assert run.racers[1].spec["low"] == low and "guess" in run.records()[0][-1]
+    assert run.racers[1].spec["low"] == low and "guess" in records(run)[0][-1]
 
 
 @pytest.mark.parametrize("name", list(SURFACES))
@@ -160,7 +162,7 @@ def test_a_mixed_race_runs_on_every_surface(name: str) -> None:
               {"name": "rmsprop", "lr": 0.01, "centered": True}, {"name": "random_search"}]
     run = make(name, racers, stop={"max_steps": 300})
     run.step(300)
-    state = json.loads(json.dumps(run.state(), allow_nan=False))
+    state = json.loads(json.dumps(run_state(run, False), allow_nan=False))
     assert state["problem"]["name"] == name and len(state["racers"]) == 4
     assert all(r["t"] > 0 for r in state["racers"])
     assert state["racers"][0]["opt_state"]["momentum_buffer"]

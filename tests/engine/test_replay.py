@@ -2,7 +2,8 @@
 
 import pytest
 
-from engine.build import build_run, replay
+from app.views import records, run_state
+from engine.build import build_run, replay, run_config
 from engine.settings import SettingsError
 
 
@@ -23,10 +24,10 @@ def test_replay_reproduces_live_changes(spec: dict) -> None:
     run.step(11)
     run.remove_racer(0)
     run.step(5)
-    again = replay(run.config(), run.events, run.clock)
+    again = replay(run_config(run), run.events, run.clock)
     assert again.clock == run.clock
-    assert again.records()[0] == run.records()[0]
-    assert again.state() == run.state()
+    assert records(again)[0] == records(run)[0]
+    assert run_state(again, False) == run_state(run, False)
 
 
 def test_replay_starts_from_the_last_reset() -> None:
@@ -35,9 +36,9 @@ def test_replay_starts_from_the_last_reset() -> None:
     run.set_optimizer({"lr": 0.3})
     run.reset([1.0, 1.0])
     run.step(4)
-    again = replay(run.config(), run.events, run.clock)
-    assert again.records()[0] == run.records()[0]
-    assert again.config()["optimizer"]["lr"] == 0.3
+    again = replay(run_config(run), run.events, run.clock)
+    assert records(again)[0] == records(run)[0]
+    assert run_config(again)["optimizer"]["lr"] == 0.3
 
 
 def test_changes_past_the_event_cap_apply_and_are_counted_not_kept() -> None:
@@ -57,6 +58,6 @@ def test_changes_past_the_event_cap_apply_and_are_counted_not_kept() -> None:
 def test_bad_events_name_the_field() -> None:
     run = build_run({})
     with pytest.raises(SettingsError, match="events.0.type"):
-        replay(run.config(), [{"clock": 0, "type": "explode"}], 3)
+        replay(run_config(run), [{"clock": 0, "type": "explode"}], 3)
     with pytest.raises(SettingsError, match="events.1.clock"):
-        replay(run.config(), [{"clock": 2, "type": "stop", "stop": {}}, {"clock": 1, "type": "stop", "stop": {}}], 3)
+        replay(run_config(run), [{"clock": 2, "type": "stop", "stop": {}}, {"clock": 1, "type": "stop", "stop": {}}], 3)

@@ -5,6 +5,7 @@ import math
 import numpy as np
 import pytest
 
+from app.views import records, run_state
 from engine.build import build_run
 from engine.run import Run
 from engine.settings import SettingsError
@@ -27,7 +28,7 @@ def all_finite(obj) -> bool:
 
 def test_empty_spec_is_generated_data_gd_lr_0_1() -> None:
     run = make()
-    s = run.state()
+    s = run_state(run, False)
     assert s["racers"][0]["optimizer"]["name"] == "gd" and s["racers"][0]["optimizer"]["lr"] == 0.1
     assert s["status"] == "ready" and s["t"] == 0 and s["racers"][0]["params"] == [0.0, 0.0]
     assert s["problem"]["n"] == 100
@@ -38,7 +39,7 @@ def test_gd_step_is_theta_minus_lr_grad() -> None:
     theta, grad = run.theta[0].copy(), run.grad[0].copy()
     run.step(1)
     np.testing.assert_allclose(run.theta[0], theta - 0.05 * grad)
-    rec = run.records()[0][-1]
+    rec = records(run)[0][-1]
     assert rec["t"] == 1 and rec["lr"] == 0.05 and rec["params"] == pytest.approx(run.theta[0].tolist())
 
 
@@ -51,24 +52,24 @@ def test_converges_just_below_two_over_lambda_max_and_diverges_just_above() -> N
     np.testing.assert_allclose(below.theta[0], below.problem.minima()[0], atol=1e-5)
     above = make(optimizer={"name": "gd", "lr": 1.02 * msl}, stop={"max_steps": 100_000})
     above.step(100_000)
-    s = above.state()
+    s = run_state(above, False)
     assert s["status"] == "diverged"
     assert "is above 2/λmax" in s["message"] and s["racers"][0]["stop_reason"]["test"] == "diverged"
-    assert all_finite(s) and all_finite(above.records()[0])
+    assert all_finite(s) and all_finite(records(above)[0])
 
 
 def test_non_finite_divergence_keeps_history_up_to_that_step() -> None:
     run = make(optimizer={"name": "gd", "lr": 1e4}, stop={"max_steps": 10_000})
     run.step(10_000)
     assert run.status == "diverged"
-    recs = run.records()[0]
-    assert recs[-1]["t"] <= run.t and all_finite(recs) and all_finite(run.state())
+    recs = records(run)[0]
+    assert recs[-1]["t"] <= run.t and all_finite(recs) and all_finite(run_state(run, False))
 
 
 def test_convergence_message_names_the_test_and_step() -> None:
     run = make(stop={"grad_norm": 1e-6, "max_steps": 10_000})
     run.step(10_000)
-    s = run.state()
+    s = run_state(run, False)
     assert s["status"] == "converged" and s["racers"][0]["stop_reason"]["test"] == "grad_norm"
     assert s["message"] == f"converged: ‖∇J‖ ≤ 1e-6 at t = {s['t']}"
     assert s["racers"][0]["grad_norm"] <= 1e-6
@@ -77,13 +78,13 @@ def test_convergence_message_names_the_test_and_step() -> None:
 def test_delta_loss_test_and_max_steps() -> None:
     run = make(stop={"grad_norm": None, "delta_loss": 1e-9, "max_steps": 10_000})
     run.step(10_000)
-    s = run.state()
+    s = run_state(run, False)
     assert s["racers"][0]["stop_reason"]["test"] == "delta_loss"
-    J = [r["loss"] for r in run.records()[0]]
+    J = [r["loss"] for r in records(run)[0]]
     assert abs(J[-1] - J[-2]) <= 1e-9 < abs(J[-3] - J[-2])
     run = make(stop={"grad_norm": None, "max_steps": 25})
     assert run.step(100) == 25
-    assert run.status == "stopped" and run.state()["racers"][0]["stop_reason"]["test"] == "max_steps"
+    assert run.status == "stopped" and run_state(run, False)["racers"][0]["stop_reason"]["test"] == "max_steps"
 
 
 def test_raising_max_steps_resumes_a_stopped_run() -> None:
@@ -100,7 +101,7 @@ def test_live_lr_change_applies_to_next_step() -> None:
     run.step(3)
     run.set_optimizer({"lr": 0.5})
     run.step(2)
-    lrs = [r["lr"] for r in run.records()[0]]
+    lrs = [r["lr"] for r in records(run)[0]]
     assert lrs == [None, 0.1, 0.1, 0.1, 0.5, 0.5]
 
 
@@ -116,15 +117,14 @@ def test_per_example_and_mini_batch_runs_approach_the_minimum(batch: int) -> Non
 
 def test_epoch_visits_every_example_once() -> None:
     run = make(optimizer={"name": "gd", "lr": 0.01, "batch_size": 7})
-    r = run.racers[0]
-    seen = np.concatenate([run._batch(r) for _ in range(15)])  # 15 × 7 ≥ 100: first epoch is 100 indices
+    seen = np.concatenate([run.peek_batch(0, k) for k in range(1, 16)])  # 15 × 7 ≥ 100: first epoch is 100 indices
     assert sorted(seen[:100].tolist()) == list(range(100))
 
 
 def test_random_search_keeps_the_best_and_records_every_guess() -> None:
     run = make(optimizer={"name": "random_search", "low": [-1, -1], "high": [5, 5]}, seed=3)
     run.step(200)
-    recs = run.records()[0]
+    recs = records(run)[0]
     guesses = [r for r in recs if "guess" in r]
     assert len(guesses) == 200
     J = [r["loss"] for r in recs]
@@ -133,7 +133,7 @@ def test_random_search_keeps_the_best_and_records_every_guess() -> None:
     assert J[-1] == best
     g = np.array([r["guess"] for r in guesses])
     assert (g >= -1).all() and (g <= 5).all()
-    assert run.state()["racers"][0]["loss"] == best
+    assert run_state(run, False)["racers"][0]["loss"] == best
 
 
 def test_random_search_box_does_not_know_the_minimum() -> None:
@@ -157,19 +157,19 @@ def test_same_configuration_and_seed_give_the_same_history_bit_for_bit(opt: dict
     a.step(500)
     b.step(250)
     b.step(250)
-    assert a.records()[0] == b.records()[0]
+    assert records(a)[0] == records(b)[0]
     c = build_run({**spec, "seed": 12})
     c.step(500)
     if opt.get("batch_size") or opt["name"] == "random_search":
-        assert c.records()[0] != a.records()[0]
+        assert records(c)[0] != records(a)[0]
 
 
 def test_reset_from_clicked_point_and_back_to_start() -> None:
     run = make()
     run.step(10)
     run.reset([4.0, -2.0])
-    assert run.t == 0 and run.state()["racers"][0]["params"] == [4.0, -2.0] and run.status == "ready"
-    assert len(run.records()[0]) == 1
+    assert run.t == 0 and run_state(run, False)["racers"][0]["params"] == [4.0, -2.0] and run.status == "ready"
+    assert len(records(run)[0]) == 1
     with pytest.raises(SettingsError, match="params"):
         run.reset([1.0])
     with pytest.raises(SettingsError, match="params"):
@@ -210,3 +210,32 @@ def test_grad_norm_is_reported_at_the_current_parameters_on_big_mini_batched_net
         norms.append(run.racers[0].history.grad_norm[run.racers[0].history.n - 1])
         assert norms[-1] == pytest.approx(float(np.linalg.norm(g[0])), rel=1e-12)
     assert len(set(norms)) == 5  # a new θ each step, so a new gradient each step
+
+
+@pytest.mark.parametrize("kernels_on", [True, False])
+@pytest.mark.parametrize("racers", [
+    [{"name": "gd", "lr": 0.05, "batch_size": 16}],
+    [{"name": "gd", "lr": 0.05, "momentum": 0.5, "batch_size": 1}],
+    [{"name": "gd", "lr": 0.05, "batch_size": 8}, {"name": "adam", "lr": 0.01, "batch_size": 8}],
+])
+def test_grad_norm_is_the_full_gradient_at_the_current_parameters_on_mini_batched_networks(
+        monkeypatch: pytest.MonkeyPatch, kernels_on: bool, racers: list[dict]) -> None:
+    # Up to 1,000 training examples the run evaluates the full J after each mini-batch step: the ‖∇J‖ it reports
+    # (in the state and in the step record) is that of the whole training set at θₜ, not the batch's nor θₜ₋₁'s.
+    from engine import kernels
+    from engine.build import build_problem
+
+    monkeypatch.setattr(kernels, "ENABLED", kernels_on)
+    problem = {"kind": "network", "layers": [2, 5, 1], "data": {"name": "xor", "n": 200, "seed": 2}, "seed": 1}
+    run = build_run({"problem": problem, "racers": racers, "stop": {"grad_norm": None}})
+    assert run.problem.cheap_full_eval
+    fresh = build_problem(problem)  # computed independently of the run's buffers
+    for _ in range(4):
+        run.step(3)
+        J, G = fresh.loss_grad(run.theta)
+        norms = np.linalg.norm(G, axis=1)
+        state = run_state(run, False)["racers"]
+        for i, r in enumerate(run.racers):
+            assert r.history.grad_norm[r.history.n - 1] == pytest.approx(norms[i], rel=1e-9)
+            assert state[i]["grad_norm"] == pytest.approx(norms[i], rel=1e-9)
+            assert state[i]["loss"] == pytest.approx(J[i], rel=1e-9)

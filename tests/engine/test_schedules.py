@@ -5,6 +5,7 @@ import math
 import numpy as np
 import pytest
 
+from app.views import records, run_state
 from engine.build import build_run
 from engine.schedules import SCHEDULES, check_schedule, scheduled_lr
 from engine.settings import SettingsError
@@ -56,13 +57,13 @@ def test_a_scheduled_run_steps_with_and_records_the_scheduled_lr() -> None:
     run = build_run({"problem": BOWL, "optimizer": {"name": "gd", "lr": 0.2, "schedule": {
         "name": "step", "step_size": 2, "gamma": 0.5}}, "start": [1.0, 1.0], "stop": NO_STOP})
     run.step(5)
-    records, _ = run.records()
-    assert [r["lr"] for r in records] == [None, 0.2, 0.2, 0.1, 0.1, 0.05]
+    recs, _ = records(run)
+    assert [r["lr"] for r in recs] == [None, 0.2, 0.2, 0.1, 0.1, 0.05]
     th = np.array([1.0, 1.0])
-    for rec in records[1:]:  # θ ← θ − γₖ·∇J(θ) with the recorded γₖ
+    for rec in recs[1:]:  # θ ← θ − γₖ·∇J(θ) with the recorded γₖ
         th = th - rec["lr"] * np.array([th[0], 4 * th[1]])
         np.testing.assert_allclose(rec["params"], th, rtol=1e-14)
-    assert run.state()["racers"][0]["lr"] == 0.05  # the γ of the next update (k = 5)
+    assert run_state(run, False)["racers"][0]["lr"] == 0.05  # the γ of the next update (k = 5)
 
 
 def test_racers_each_follow_their_own_schedule() -> None:
@@ -74,7 +75,7 @@ def test_racers_each_follow_their_own_schedule() -> None:
     run = build_run({"problem": BOWL, "racers": racers, "start": [1.0, 1.0], "stop": NO_STOP})
     run.step(3)
     by_racer: dict[int, list] = {}
-    for rec in run.records()[0]:
+    for rec in records(run)[0]:
         by_racer.setdefault(rec["racer"], []).append(rec["lr"])
     assert by_racer[0] == [None, 0.1, 0.1, 0.1]
     assert by_racer[1] == [None, 0.1, 0.05, 0.025]
@@ -86,6 +87,6 @@ def test_changing_the_schedule_mid_run_applies_at_the_current_step() -> None:
     run.step(4)
     run.set_optimizer({"schedule": {"name": "step", "step_size": 2, "gamma": 0.1}})
     run.step(2)
-    lrs = [r["lr"] for r in run.records()[0]]
+    lrs = [r["lr"] for r in records(run)[0]]
     assert lrs[:5] == [None, 0.2, 0.2, 0.2, 0.2]
     assert lrs[5:] == pytest.approx([0.2 * 0.01, 0.2 * 0.01])  # k = 4, 5: ⌊k/2⌋ = 2

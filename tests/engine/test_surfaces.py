@@ -6,10 +6,12 @@ import math
 import numpy as np
 import pytest
 
+from app.views import run_state
 from engine.build import build_problem, build_run
 from engine.landscape import default_box, grad_field, loss_grid
 from engine.settings import SettingsError
-from engine.surfaces import SURFACES, SurfaceProblem
+from engine.surface_problem import SurfaceProblem
+from engine.surfaces import SURFACES
 from tests.engine.conftest import finite_diff_grad
 
 # Every surface at its defaults, plus the ones with settings at non-default values.
@@ -164,7 +166,7 @@ def test_spec_builds_a_surface_and_the_run_starts_at_its_default_start() -> None
     assert isinstance(P, SurfaceProblem) and P.params == {"a": 2.0, "b": 100.0}
     run = build_run({"problem": {"kind": "surface", "name": "rosenbrock"}})
     np.testing.assert_array_equal(run.start, [-1.2, 1.0])
-    assert run.state()["problem"]["name"] == "rosenbrock"
+    assert run_state(run, False)["problem"]["name"] == "rosenbrock"
     run = build_run({"problem": {"kind": "surface", "name": "himmelblau"}, "start": [1.0, -2.0]})
     np.testing.assert_array_equal(run.theta[0], [1.0, -2.0])
     assert build_problem({"kind": "surface"}).name == "rosenbrock"  # the name defaults to Rosenbrock
