@@ -65,6 +65,9 @@ def test_swagger_ui_renders_every_operation_offline(page: Any, server: Server, r
     page.locator(".opblock-summary", has_text="/api/health").first.click()  # open one, as a reader would
     page.wait_for_selector(".opblock.is-open .responses-wrapper")
     shot(page, shots, "docs-swagger", away=True)
+    titles = page.locator(".models > div > article > .json-schema-2020-12-head .json-schema-2020-12__title")
+    names = set(titles.all_inner_texts())  # the Schemas section: the websocket's messages are there too
+    assert {"Hello", "Frame", "ErrorMsg", "ServerMessage", "ClientMessage", "StepMsg"} <= names, sorted(names)
     assert any(u.endswith("/docs/assets/swagger-ui-bundle.js") for u in requests.seen)
     assert any(u.endswith("/openapi.json") for u in requests.seen)
     assert requests.outside == []
@@ -80,6 +83,13 @@ def test_redoc_renders_every_operation_offline(page: Any, server: Server, reques
     ids = page.eval_on_selector_all(selector, "els => els.map(e => e.dataset.sectionId.split('/operation/')[1])")
     assert sorted(ids) == sorted(ops)
     shot(page, shots, "docs-redoc", away=True)
+    page.wait_for_function("() => document.body.innerText.includes('Websockets')")
+    text = page.inner_text("body")
+    assert "SchemaDefinition" not in text  # drawn, not shown as text
+    client = text[text.index("Client messages (ClientMessage"):text.index("Server messages (ServerMessage")]
+    server = text[text.index("Server messages (ServerMessage"):][:3000]
+    assert "add_racer" in client and "speed" in client  # the union of client messages, its first (play) open
+    assert "frame" in server and "grid_t" in server  # the union of server messages, its first (hello) open
     assert requests.outside == []
     # ReDoc always asks for its maker's logo from a CDN; the page's policy refuses it before it is requested
     # (ReDoc then shows the words alone). Any other refusal or error fails.
