@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 
 from app.saved import PostgresSaved, SavedFull, SavedStore, SQLiteSaved
@@ -34,9 +35,15 @@ def on_both(request: pytest.FixtureRequest, make_client: Callable[..., StrictCli
     if request.param == "sqlite":
         return make_client
     url = request.getfixturevalue("postgres_url")
-    with PostgresSaved(url)._connect() as conn:
-        conn.execute("TRUNCATE descent_saved")
+    empty_postgres(url)
     return lambda **overrides: make_client(store_url=url, **overrides)
+
+
+def empty_postgres(url: str) -> None:
+    """Empty the saved runs' table of the PostgreSQL server at `url`, if an app has made it there yet."""
+    with psycopg.connect(url) as conn:
+        if conn.execute("SELECT to_regclass('descent_saved')").fetchone()[0] is not None:
+            conn.execute("TRUNCATE descent_saved")
 
 
 def played(client: StrictClient) -> dict[str, Any]:
@@ -213,12 +220,10 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SavedStore
     if request.param == "sqlite":
         yield SQLiteSaved(tmp_path / "s.sqlite3", max_total=5, max_per_owner=3)
         return
-    pg = PostgresSaved(request.getfixturevalue("postgres_url"), max_total=5, max_per_owner=3)
-    with pg._connect() as conn:
-        conn.execute("TRUNCATE descent_saved")
-    yield pg
-    with pg._connect() as conn:
-        conn.execute("TRUNCATE descent_saved")
+    url = request.getfixturevalue("postgres_url")
+    empty_postgres(url)
+    yield PostgresSaved(url, max_total=5, max_per_owner=3)
+    empty_postgres(url)
 
 
 def test_store_contract(store: SavedStore) -> None:

@@ -78,10 +78,10 @@ def assert_same(fast: Run, ref: Run) -> None:
             np.testing.assert_allclose(ha.column("params"), hb.column("params"), rtol=TOL, atol=TOL)
     np.testing.assert_allclose(fast.theta, ref.theta, rtol=TOL, atol=TOL)
     np.testing.assert_allclose(fast.grad, ref.grad, rtol=TOL, atol=TOL)
-    for ga, gb in zip(fast._groups, ref._groups, strict=True):
-        assert ga.state.keys() == gb.state.keys()
-        for key in ga.state:
-            np.testing.assert_allclose(ga.state[key], gb.state[key], rtol=TOL, atol=TOL, err_msg=key)
+    for sa, sb in zip(fast.racer_states(), ref.racer_states(), strict=True):
+        assert sa.keys() == sb.keys()
+        for key in sa:
+            np.testing.assert_allclose(sa[key], sb[key], rtol=TOL, atol=TOL, err_msg=key)
     assert [t for t, _ in fast.trajectory] == [t for t, _ in ref.trajectory]
     for (_, x), (_, y) in zip(fast.trajectory, ref.trajectory, strict=True):
         np.testing.assert_allclose(x, y, rtol=TOL, atol=TOL)
