@@ -1,15 +1,18 @@
 """The network half of the compiled step (engine/kernels.py): forward, objective and backward over examples.
 
-Plain Python that Numba compiles (kernels.compile() jits every function here); run uncompiled it is merely slow.
+Plain Python that Numba compiles (kernels.kernel() jits every function here); run uncompiled it is merely slow.
 Examples are columns, (units, n), as in engine/nn.py, so the inner loops run along the examples: products are
-axpy loops that vectorise, and the sums over examples (the weight gradients) use four interleaved accumulators in a
-fixed order, so the results do not depend on the machine's vector width. tanh is computed from a short series or
+axpy loops that vectorise; the sums over examples are in a fixed order (the weight gradients: one running sum each,
+in blocks, engine/kernels_grad.py; the biases and J: four interleaved accumulators), so the results do not depend on
+the machine's vector width. tanh is computed from a short series or
 exp(−2|x|) (a few ulp from libm's, and vectorisable: libm's tanh is not); sigmoid is ½ + ½ tanh(z/2) as in nn.py.
 """
 
 from __future__ import annotations
 
 import math
+
+from engine import kernels_grad as kg
 
 try:
     from llvmlite import ir
@@ -191,20 +194,6 @@ def objective(z, Tc, idx, rows, K, code, G):  # type: ignore[no-untyped-def]
     return total / rows
 
 
-def _dot(a, b, rows):  # type: ignore[no-untyped-def]
-    """Σ_e a[e] b[e] with four accumulators in a fixed order."""
-    s0 = s1 = s2 = s3 = 0.0
-    n4 = rows - rows % 4
-    for e in range(0, n4, 4):
-        s0 += a[e] * b[e]
-        s1 += a[e + 1] * b[e + 1]
-        s2 += a[e + 2] * b[e + 2]
-        s3 += a[e + 3] * b[e + 3]
-    for e in range(n4, rows):
-        s0 += a[e] * b[e]
-    return (s0 + s1) + (s2 + s3)
-
-
 def _sum(a, rows):  # type: ignore[no-untyped-def]
     """Σ_e a[e] with four accumulators in a fixed order."""
     s0 = s1 = s2 = s3 = 0.0
@@ -225,10 +214,7 @@ def backward(theta, sizes, offs, acts, A, rows, D, D2, grad):  # type: ignore[no
     for l in range(L - 1, -1, -1):
         n_in, n_out, off = sizes[l], sizes[l + 1], offs[l]
         bo = off + n_in * n_out
-        for i in range(n_in):
-            x = A[l, i]
-            for j in range(n_out):
-                grad[off + i * n_out + j] = _dot(x, D[j], rows)
+        kg.weight_grad(A[l], D, n_in, n_out, rows, grad, off)
         for j in range(n_out):
             grad[bo + j] = _sum(D[j], rows)
         if l == 0:
@@ -261,4 +247,4 @@ def backward(theta, sizes, offs, acts, A, rows, D, D2, grad):  # type: ignore[no
 
 # Inlined where they are called (in Numba's IR), so that the loops around them vectorise.
 INLINED = ("_expm1_neg", "_log1p_unit", "_tanh")
-JITTED = ("_act", "forward", "objective", "_dot", "_sum", "backward")
+JITTED = ("_act", "forward", "objective", "_sum", "backward")
