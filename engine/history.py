@@ -88,13 +88,15 @@ class History:
         start = min(start, stop)
         t, loss, gn = self.t[start:stop].tolist(), self.loss[start:stop].tolist(), self.grad_norm[start:stop].tolist()
         lr = _nones(self.lr[start:stop])
-        keys = ("t", "loss", "grad_norm", "lr")
-        cols: list[list[Any]] = [t, loss, gn, lr]
-        if racer is not None:
-            keys, cols = (*keys, "racer"), [*cols, [racer] * len(t)]
+        # Dict displays, not dict(zip(keys, row)): several times faster, and this builds every record sent.
+        if racer is None:
+            out = [{"t": a, "loss": b, "grad_norm": c, "lr": d} for a, b, c, d in zip(t, loss, gn, lr, strict=True)]
+        else:
+            out = [{"t": a, "loss": b, "grad_norm": c, "lr": d, "racer": racer}
+                   for a, b, c, d in zip(t, loss, gn, lr, strict=True)]
         if self.keep_params:
-            keys, cols = (*keys, "params"), [*cols, self.params[start:stop].tolist()]
-        out = [dict(zip(keys, row, strict=True)) for row in zip(*cols, strict=True)]
+            for rec, p in zip(out, self.params[start:stop].tolist(), strict=True):
+                rec["params"] = p
         if self.guess is not None and self.guess_loss is not None:
             g_loss = self.guess_loss[start:stop]
             guesses, losses = self.guess[start:stop].tolist(), _nones(g_loss)
