@@ -43,14 +43,15 @@ def _block44(A, D, i, j, rows, grad, base, n_out):  # type: ignore[no-untyped-de
         s31 += x3 * y1
         s32 += x3 * y2
         s33 += x3 * y3
-    b = base + i * n_out + j
-    grad[b], grad[b + 1], grad[b + 2], grad[b + 3] = s00, s01, s02, s03
-    b += n_out
-    grad[b], grad[b + 1], grad[b + 2], grad[b + 3] = s10, s11, s12, s13
-    b += n_out
-    grad[b], grad[b + 1], grad[b + 2], grad[b + 3] = s20, s21, s22, s23
-    b += n_out
-    grad[b], grad[b + 1], grad[b + 2], grad[b + 3] = s30, s31, s32, s33
+    b = base + i * n_out + j  # stores through row views at constant offsets: LLVM sees them consecutive
+    r = grad[b : b + 4]  # (with grad[b + 1] it cannot rule out b + 1 < 0 wrapping), the seed its SLP pass needs
+    r[0], r[1], r[2], r[3] = s00, s01, s02, s03
+    r = grad[b + n_out : b + n_out + 4]
+    r[0], r[1], r[2], r[3] = s10, s11, s12, s13
+    r = grad[b + 2 * n_out : b + 2 * n_out + 4]
+    r[0], r[1], r[2], r[3] = s20, s21, s22, s23
+    r = grad[b + 3 * n_out : b + 3 * n_out + 4]
+    r[0], r[1], r[2], r[3] = s30, s31, s32, s33
     return None
 
 
@@ -79,8 +80,8 @@ def _block14(a, D, i, j, rows, grad, base, n_out):  # type: ignore[no-untyped-de
         s1 += x * d1[e]
         s2 += x * d2[e]
         s3 += x * d3[e]
-    b = base + i * n_out + j
-    grad[b], grad[b + 1], grad[b + 2], grad[b + 3] = s0, s1, s2, s3
+    r = grad[base + i * n_out + j : base + i * n_out + j + 4]
+    r[0], r[1], r[2], r[3] = s0, s1, s2, s3
     return None
 
 
