@@ -5,9 +5,13 @@ The network is [2, 8, 8, 1] with tanh, a sigmoid head and binary cross-entropy o
 (J and ‖∇J‖ over all 250 training points) and runs the stopping and divergence tests.
 
 Run: .venv/bin/python bench/bench_batch1.py [port]. REST: a uvicorn server in its own process, `POST
-/api/runs/{id}/step` with n = 10,000 (the response carries every step record). The reference is TensorFlow
-Playground's JavaScript engine, which the issue measured at about 9,000 updates/s on an [8, 8] network at batch 1
-(it is not run here: it needs a browser).
+/api/runs/{id}/step` with n = 10,000 (the response carries every step record; the wall time includes the client
+decoding it). The references: PyTorch eager CPU float64 at batch 1 on the same network, data and start, each update
+followed by J and ‖∇J‖ over the training set as Descent records them (bench/torch_ref.py, from a scratch
+environment when this one lacks torch: see bench_network.py), measured here; and TensorFlow Playground's
+JavaScript engine, which the issue measured at about 9,000 updates/s on an [8, 8] network at batch 1 (quoted, not
+run: it needs a browser). On a shared machine the wall-clock figures follow the load (printed): the per-CPU-second
+ones are the fairer measure.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import sys
 import time
 from pathlib import Path
 
+from bench_network import torch_seconds
 from common import best_of, report, start_server
 
 from engine.build import build_run
@@ -72,13 +77,23 @@ def rest(port: int) -> tuple[float, float]:
 
 def main() -> None:
     port = int(sys.argv[1]) if len(sys.argv) > 1 else 8130
+    print(f"load average at the start: {os.getloadavg()[0]:.2f} ({os.cpu_count()} cores)")
     wall, cpu = engine_direct()
     report("engine-direct updates/s ([2, 8, 8, 1] tanh, 250 points, batch 1)", wall, "updates/s")
     report("  per CPU second", cpu, "updates/s")
+    cpu_engine = cpu
     wall, cpu = rest(port)
     report("REST POST /step updates/s (same run, n = 10,000)", wall, "updates/s", "≥ 30,000")
     report("  per CPU second of the server", cpu, "updates/s")
+    run = build_run(SPEC)
+    t_torch = torch_seconds(run.problem, run.theta[0].copy(), 2_000, 5, batch=1)  # type: ignore[arg-type]
+    if t_torch is None:
+        print("PyTorch is not installed: skipping its line")
+    else:
+        report("reference: PyTorch eager CPU, batch 1 + full J, ‖∇J‖ (per CPU s)", 1 / t_torch, "updates/s")
+        report("  engine per CPU second / PyTorch", cpu_engine * t_torch, "×")
     report("reference: TensorFlow Playground, [8, 8], batch 1 (issue's figure)", PLAYGROUND, "updates/s")
+    print(f"load average at the end: {os.getloadavg()[0]:.2f}")
 
 
 if __name__ == "__main__":

@@ -32,8 +32,10 @@ SPEC = {
 }
 
 
-def torch_seconds(problem: NetworkProblem, theta0: np.ndarray, steps: int, rounds: int) -> float | None:
-    """CPU seconds per step of the same network, data, start and update in PyTorch eager mode (float64).
+def torch_seconds(problem: NetworkProblem, theta0: np.ndarray, steps: int, rounds: int,
+                  batch: int | None = None) -> float | None:
+    """CPU seconds per step of the same network, data, start and update in PyTorch eager mode (float64); `batch`:
+    per-example (1) or mini-batch updates, each followed by the full J and ‖∇J‖ of the step's record.
 
     Runs bench/torch_ref.py with this Python when it has torch, else with $DESCENT_TORCH_PYTHON (default
     /tmp/torchvenv/bin/python: `python3 -m venv /tmp/torchvenv && /tmp/torchvenv/bin/pip install torch numpy`);
@@ -53,7 +55,7 @@ def torch_seconds(problem: NetworkProblem, theta0: np.ndarray, steps: int, round
         path = Path(tmp) / "net.npz"
         np.savez(path, X=problem.X, T=problem.T, **blocks)
         out = subprocess.run([python, str(Path(__file__).with_name("torch_ref.py")), str(path), str(steps),
-                              str(rounds)], capture_output=True, text=True)
+                              str(rounds), *([] if batch is None else [str(batch)])], capture_output=True, text=True)
     if out.returncode != 0:
         print(out.stderr.strip().splitlines()[-1] if out.stderr.strip() else "torch_ref.py failed")
         return None

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
+from engine import kernels_grad as kg
 from engine import kernels_nn as nn
 
 try:
@@ -207,12 +208,18 @@ def kernel() -> object | None:
     with _lock:
         if "train" not in _compiled:
             # Numba's cache checks only the file of each function, not the files of those it calls: a cache
-            # directory named after both sources (and Numba's version) keeps an edit to either from loading stale code.
-            src = b"".join(Path(f).read_bytes() for f in (__file__, nn.__file__)) + numba.__version__.encode()
+            # directory named after the sources (and Numba's version) keeps an edit to any from loading stale code.
+            files = (__file__, nn.__file__, kg.__file__)
+            src = b"".join(Path(f).read_bytes() for f in files) + numba.__version__.encode()
             numba.config.CACHE_DIR = str(  # type: ignore[attr-defined]
                 Path(__file__).parent / "__pycache__" / f"kernels-{hashlib.sha256(src).hexdigest()[:12]}")
             jit = numba.njit(cache=True, error_model="numpy", nogil=True)
             inline = numba.njit(cache=True, error_model="numpy", nogil=True, inline="always")
+            # SLP packs isomorphic scalar operations into vectors (kernels_grad's blocks): it neither reorders nor
+            # fuses floating-point operations, so results stay bit for bit; Numba reads the flag at each compile.
+            numba.config.SLP_VECTORIZE = 1  # type: ignore[attr-defined]
+            for name in kg.JITTED:
+                setattr(kg, name, jit(getattr(kg, name)))
             for name in nn.INLINED:
                 setattr(nn, name, inline(getattr(nn, name)))
             for name in nn.JITTED:

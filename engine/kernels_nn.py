@@ -1,15 +1,18 @@
 """The network half of the compiled step (engine/kernels.py): forward, objective and backward over examples.
 
-Plain Python that Numba compiles (kernels.compile() jits every function here); run uncompiled it is merely slow.
+Plain Python that Numba compiles (kernels.kernel() jits every function here); run uncompiled it is merely slow.
 Examples are columns, (units, n), as in engine/nn.py, so the inner loops run along the examples: products are
-axpy loops that vectorise, and the sums over examples (the weight gradients) use four interleaved accumulators in a
-fixed order, so the results do not depend on the machine's vector width. tanh is computed from a short series or
+axpy loops that vectorise; the sums over examples are in a fixed order (the weight gradients: one running sum each,
+in blocks, engine/kernels_grad.py; the biases and J: four interleaved accumulators), so the results do not depend on
+the machine's vector width. tanh is computed from a short series or
 exp(−2|x|) (a few ulp from libm's, and vectorisable: libm's tanh is not); sigmoid is ½ + ½ tanh(z/2) as in nn.py.
 """
 
 from __future__ import annotations
 
 import math
+
+from engine import kernels_grad as kg
 
 try:
     from llvmlite import ir
@@ -44,20 +47,17 @@ def _expm1_neg(y: float) -> float:
     m = y * LOG2E + SHIFT
     k = m - SHIFT
     r = (y - k * LN2_HI) - k * LN2_LO
-    p = 1.1470745597729725e-11  # (e^r − 1) / r = Σ rʲ / (j + 1)!, Horner from 1/14! down to 1/1!, straight-line
-    p = p * r + 1.6059043836821613e-10
-    p = p * r + 2.08767569878681e-09
-    p = p * r + 2.505210838544172e-08
-    p = p * r + 2.755731922398589e-07
-    p = p * r + 2.7557319223985893e-06
-    p = p * r + 2.48015873015873e-05
-    p = p * r + 0.0001984126984126984
-    p = p * r + 0.001388888888888889
-    p = p * r + 0.008333333333333333
-    p = p * r + 0.041666666666666664
-    p = p * r + 0.16666666666666666
-    p = p * r + 0.5
-    p = p * r + 1.0
+    # Σ_j r^j / (j + 1)!, j = 0..13, by Estrin's scheme (pairs, then pairs of pairs): a short dependency chain
+    r2 = r * r
+    r4 = r2 * r2
+    q0 = 1.0 + 0.5 * r
+    q1 = 0.16666666666666666 + 0.041666666666666664 * r
+    q2 = 0.008333333333333333 + 0.001388888888888889 * r
+    q3 = 0.0001984126984126984 + 2.48015873015873e-05 * r
+    q4 = 2.7557319223985893e-06 + 2.755731922398589e-07 * r
+    q5 = 2.505210838544172e-08 + 2.08767569878681e-09 * r
+    q6 = 1.6059043836821613e-10 + 1.1470745597729725e-11 * r
+    p = ((q0 + q1 * r2) + (q2 + q3 * r2) * r4) + ((q4 + q5 * r2) + q6 * r4) * (r4 * r4)
     scale: float = _float(((_bits(m) - _bits(SHIFT)) + 1023) << 52)  # type: ignore[call-arg]  # 2ᵏ (a Numba intrinsic)
     return scale * (p * r) + (scale - 1.0)
 
@@ -66,23 +66,20 @@ def _log1p_unit(e: float) -> float:
     """log(1 + e) for 0 ≤ e ≤ 1: 2 atanh(s), s = e / (2 + e) ≤ ⅓, by its series (s²ᵏ / (2k + 1), to k = 16)."""
     s = e / (2.0 + e)
     s2 = s * s
-    p = 1.0 / 33.0  # Horner in s², straight-line
-    p = p * s2 + 1.0 / 31.0
-    p = p * s2 + 1.0 / 29.0
-    p = p * s2 + 1.0 / 27.0
-    p = p * s2 + 1.0 / 25.0
-    p = p * s2 + 1.0 / 23.0
-    p = p * s2 + 1.0 / 21.0
-    p = p * s2 + 1.0 / 19.0
-    p = p * s2 + 1.0 / 17.0
-    p = p * s2 + 1.0 / 15.0
-    p = p * s2 + 1.0 / 13.0
-    p = p * s2 + 1.0 / 11.0
-    p = p * s2 + 1.0 / 9.0
-    p = p * s2 + 1.0 / 7.0
-    p = p * s2 + 1.0 / 5.0
-    p = p * s2 + 1.0 / 3.0
-    p = p * s2 + 1.0 / 1.0
+    z2 = s2 * s2  # Σ_k s2ᵏ / (2k + 1), k = 0..16, by Estrin's scheme (as in _expm1_neg)
+    z4 = z2 * z2
+    z8 = z4 * z4
+    q0 = 1.0 / 1.0 + (1.0 / 3.0) * s2
+    q1 = 1.0 / 5.0 + (1.0 / 7.0) * s2
+    q2 = 1.0 / 9.0 + (1.0 / 11.0) * s2
+    q3 = 1.0 / 13.0 + (1.0 / 15.0) * s2
+    q4 = 1.0 / 17.0 + (1.0 / 19.0) * s2
+    q5 = 1.0 / 21.0 + (1.0 / 23.0) * s2
+    q6 = 1.0 / 25.0 + (1.0 / 27.0) * s2
+    q7 = 1.0 / 29.0 + (1.0 / 31.0) * s2
+    w0 = (q0 + q1 * z2) + (q2 + q3 * z2) * z4
+    w1 = (q4 + q5 * z2) + (q6 + q7 * z2) * z4
+    p = (w0 + w1 * z8) + (1.0 / 33.0) * (z8 * z8)
     return 2.0 * s * p
 
 
@@ -197,20 +194,6 @@ def objective(z, Tc, idx, rows, K, code, G):  # type: ignore[no-untyped-def]
     return total / rows
 
 
-def _dot(a, b, rows):  # type: ignore[no-untyped-def]
-    """Σ_e a[e] b[e] with four accumulators in a fixed order."""
-    s0 = s1 = s2 = s3 = 0.0
-    n4 = rows - rows % 4
-    for e in range(0, n4, 4):
-        s0 += a[e] * b[e]
-        s1 += a[e + 1] * b[e + 1]
-        s2 += a[e + 2] * b[e + 2]
-        s3 += a[e + 3] * b[e + 3]
-    for e in range(n4, rows):
-        s0 += a[e] * b[e]
-    return (s0 + s1) + (s2 + s3)
-
-
 def _sum(a, rows):  # type: ignore[no-untyped-def]
     """Σ_e a[e] with four accumulators in a fixed order."""
     s0 = s1 = s2 = s3 = 0.0
@@ -231,10 +214,7 @@ def backward(theta, sizes, offs, acts, A, rows, D, D2, grad):  # type: ignore[no
     for l in range(L - 1, -1, -1):
         n_in, n_out, off = sizes[l], sizes[l + 1], offs[l]
         bo = off + n_in * n_out
-        for i in range(n_in):
-            x = A[l, i]
-            for j in range(n_out):
-                grad[off + i * n_out + j] = _dot(x, D[j], rows)
+        kg.weight_grad(A[l], D, n_in, n_out, rows, grad, off)
         for j in range(n_out):
             grad[bo + j] = _sum(D[j], rows)
         if l == 0:
@@ -267,4 +247,4 @@ def backward(theta, sizes, offs, acts, A, rows, D, D2, grad):  # type: ignore[no
 
 # Inlined where they are called (in Numba's IR), so that the loops around them vectorise.
 INLINED = ("_expm1_neg", "_log1p_unit", "_tanh")
-JITTED = ("_act", "forward", "objective", "_dot", "_sum", "backward")
+JITTED = ("_act", "forward", "objective", "_sum", "backward")

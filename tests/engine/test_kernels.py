@@ -162,3 +162,47 @@ def test_a_mixed_race_steps_as_one_fused_update_like_its_groups() -> None:
         run.set_optimizer({"name": "rmsprop", "lr": 0.001}, racer=0)
     step_both(fast, ref, 400)
     assert_same(fast, ref)
+
+
+OPTIMIZERS = [{"name": "gd", "lr": 0.2}, {"name": "gd", "lr": 0.1, "momentum": 0.9},
+              {"name": "adagrad", "lr": 0.1}, {"name": "rmsprop", "lr": 0.005},
+              {"name": "adam", "lr": 0.01}, {"name": "adamw", "lr": 0.01, "weight_decay": 0.01}]
+
+
+def between(values: np.ndarray) -> float:
+    """A threshold between the two smallest values, far from both (the paths' J differ by ulps, not by 1e-4)."""
+    a, b = np.sort(values)[:2]
+    assert b > a * 1.001
+    return float(np.sqrt(a * b))
+
+
+@pytest.mark.parametrize("batch", [1, 5, None])
+@pytest.mark.parametrize("optimizer", OPTIMIZERS, ids=[f"{o['name']}-{i}" for i, o in enumerate(OPTIMIZERS)])
+@pytest.mark.parametrize("test", ["grad_norm", "delta_loss", "max_steps"])
+def test_every_stop_fires_at_the_references_step(test: str, optimizer: dict[str, Any], batch: int | None) -> None:
+    """For each optimiser the kernel covers, per-example, mini-batch and full-batch: a threshold the reference run
+    crosses first at a step t* (read from its own history) stops both paths at t*, worded alike."""
+    opt = {**optimizer, **({} if batch is None else {"batch_size": batch})}
+    spec = {"problem": net([2, 6, 1]), "optimizer": opt, "stop": NO_STOP}
+    probe = build_run(copy.deepcopy(spec))
+    assert fastpath.stepper(probe) is not None
+    kernels.ENABLED = False
+    try:
+        probe.step(300)
+    finally:
+        kernels.ENABLED = True
+    h = probe.racers[0].history
+    loss, gn = h.column("loss"), h.column("grad_norm")
+    if test == "grad_norm":
+        stop = {"grad_norm": between(gn[40:])}
+        t_star = int(np.flatnonzero(gn <= stop["grad_norm"])[0])
+    elif test == "delta_loss":
+        d = np.abs(np.diff(loss))
+        stop = {"grad_norm": None, "delta_loss": between(d[39:])}
+        t_star = int(np.flatnonzero(d <= stop["delta_loss"])[0]) + 1
+    else:
+        t_star, stop = 173, {"grad_norm": None, "max_steps": 173}
+    fast, ref = pair({**spec, "stop": {**NO_STOP, **stop}})
+    step_both(fast, ref, 400)
+    assert ref.racers[0].t == t_star and ref.racers[0].stop_reason is not None
+    assert_same(fast, ref)
