@@ -7,12 +7,14 @@ NumPy's float64 tanh is not: on a [2, 8, 8, 1] slice of 2,601 points × 500 exam
 of the reference's time). It returns None when the kernel does not cover the problem (no Numba, DESCENT_KERNELS=0,
 an activation, head or loss it lacks, or a network past MAX_DIM parameters, where BLAS products win); callers then
 take the reference. The kernel holds no shared buffers (it allocates its own per call) and releases the GIL, so
-views computed in worker threads run beside the run's own steps.
+views computed in worker threads run beside the run's own steps, and a big grid is shared out over two cores.
 """
 
 from __future__ import annotations
 
+import os
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -22,6 +24,10 @@ from engine import kernels_nn as nn
 from engine.network import NetworkProblem
 
 FASTMATH = {"contract"}
+# Rows are shared out over this many threads when each gets at least SPLIT_WORK row-examples: every row is
+# computed alone, the same way, so the result does not depend on the split.
+THREADS = max(1, min(2, os.cpu_count() or 1))
+SPLIT_WORK = 200_000
 MAX_DIM = 6_000  # parameters: past this the reference's BLAS products are faster than the kernel's loops
 
 
@@ -134,9 +140,29 @@ def losses(problem: Any, thetas: np.ndarray) -> np.ndarray | None:
     Tc = np.ascontiguousarray(problem.T.T, dtype=np.float64)  # (outputs, n)
     n, w = Xc.shape[1], int(sizes.max())
     thetas = np.ascontiguousarray(thetas, dtype=np.float64)
-    out = np.empty(thetas.shape[0])
-    kern(thetas, sizes, offs, acts, code, Xc, Tc, out, np.zeros((len(sizes), w, n)), np.zeros((w + 1, n)))
+    m = thetas.shape[0]
+    out = np.empty(m)
+
+    def part(lo: int, hi: int) -> None:  # rows lo..hi, on buffers of its own
+        kern(thetas[lo:hi], sizes, offs, acts, code, Xc, Tc, out[lo:hi], np.zeros((len(sizes), w, n)),
+             np.zeros((w + 1, n)))
+
+    cuts = np.linspace(0, m, min(THREADS, max(1, m * n // SPLIT_WORK)) + 1).astype(int).tolist()
+    if len(cuts) == 2:
+        part(0, m)
+        return out
+    futures = [_pool().submit(part, lo, hi) for lo, hi in zip(cuts[1:-1], cuts[2:], strict=True)]
+    part(cuts[0], cuts[1])  # the first share here, the others in the pool (the kernel releases the GIL)
+    for f in futures:
+        f.result()
     return out
+
+
+def _pool() -> ThreadPoolExecutor:
+    with _lock:
+        if "pool" not in _compiled:
+            _compiled["pool"] = ThreadPoolExecutor(THREADS - 1, thread_name_prefix="descent-grid")
+        return _compiled["pool"]
 
 
 def activate(z: np.ndarray, name: str) -> np.ndarray | None:

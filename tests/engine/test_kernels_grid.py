@@ -79,3 +79,27 @@ def test_problems_the_kernel_does_not_cover_are_left_to_the_reference() -> None:
     assert kernels_grid.losses(surface, np.zeros((3, 2))) is None
     big = problem_of({"layers": [2, 64, 64, 64, 1], "data": XOR})  # past MAX_DIM: BLAS products win
     assert big.dim > kernels_grid.MAX_DIM and kernels_grid.losses(big, big.default_start()[None]) is None
+
+
+@pytest.mark.parametrize("name", ["tanh", "sigmoid", "relu", "identity"])
+def test_compiled_activations_match_numpys(name: str) -> None:
+    from engine.nn import ACTIVATIONS
+
+    z = np.concatenate([np.random.default_rng(3).standard_normal(2000) * s for s in (1e-9, 0.3, 3.0, 40.0)])
+    z = np.concatenate([z, [0.0, -0.0, 800.0, -800.0, np.inf, -np.inf, np.nan, 1.0]]).reshape(8, -1)
+    ref = ACTIVATIONS[name].f(z.copy())
+    fast = kernels_grid.activate(z.copy(), name)
+    assert fast is not None and fast.shape == z.shape
+    np.testing.assert_allclose(fast, ref, rtol=1e-15, atol=1e-15)  # a few ulp (of 1 near σ = 0), NaN as NumPy
+
+
+def test_sharing_rows_over_threads_changes_no_bit(monkeypatch: pytest.MonkeyPatch) -> None:
+    problem = problem_of(NETS[0])
+    thetas = problem.default_start() + np.random.default_rng(5).standard_normal((2001, problem.dim))
+    monkeypatch.setattr(kernels_grid, "SPLIT_WORK", 1000)
+    monkeypatch.setattr(kernels_grid, "THREADS", 3)
+    shared = kernels_grid.losses(problem, thetas)
+    monkeypatch.setattr(kernels_grid, "THREADS", 1)
+    alone = kernels_grid.losses(problem, thetas)
+    assert shared is not None and alone is not None
+    assert np.array_equal(shared, alone)
