@@ -12,13 +12,11 @@ Target: < 250 ms.
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from typing import Any
 
 from common import best_of, report
+from common import with_and_without_kernels as both
 
-from engine import kernels
 from engine.backprop import backprop_table
 from engine.backprop_fd import fd_gradients
 from engine.build import build_run
@@ -31,19 +29,6 @@ def net(inputs: int) -> Any:
                                   "head": "softmax", "loss": "ce", "data": data}})
 
 
-def both(label: str, fn: Callable[[], object], repeats: int = 3) -> None:
-    """fn timed with the compiled activations (Descent) and without (the NumPy reference)."""
-    for name, enabled in (("Descent", True), ("reference (NumPy)", False)):
-        kernels.ENABLED = enabled
-        try:
-            wall = best_of(fn, repeats)
-            cpu = best_of(fn, repeats, clock=time.process_time)
-        finally:
-            kernels.ENABLED = True
-        report(f"{label}: {name}, wall", wall * 1e3, "ms", "< 250 ms" if enabled else "")
-        report(f"{label}: {name}, CPU", cpu * 1e3, "ms")
-
-
 def main() -> None:
     """The table and its finite differences alone, for both networks."""
     for inputs in (2, 64):
@@ -51,8 +36,9 @@ def main() -> None:
         p, theta = run.problem, run.theta[0]
         print(f"[{inputs}, 64 × 8, 10]: d = {p.dim:,}")
         backprop_table(p, theta, 0)  # compiled kernels loaded, caches warm
-        both("  table with finite differences", lambda p=p, theta=theta: backprop_table(p, theta, 0))
-        both("  finite differences alone", lambda p=p, theta=theta: fd_gradients(p, theta, 0))
+        both("  table with finite differences", lambda p=p, theta=theta: backprop_table(p, theta, 0), "< 250 ms",
+             repeats=3)
+        both("  finite differences alone", lambda p=p, theta=theta: fd_gradients(p, theta, 0), repeats=3)
         t = best_of(lambda p=p, theta=theta: backprop_table(p, theta, 0, fd=False), 3)
         report("  table without finite differences", t * 1e3, "ms")
 

@@ -10,13 +10,11 @@ bench/bench_backprop.py.
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from functools import partial
 
 from common import best_of, report
+from common import with_and_without_kernels as both
 
-from engine import kernels
 from engine.backprop import backprop_table
 from engine.build import build_run
 from engine.explain import explain_step
@@ -29,19 +27,6 @@ SPEC = {
     "optimizer": {"name": "gd", "lr": 0.5},
     "stop": {"grad_norm": None, "max_steps": None},
 }
-
-
-def both(label: str, fn: Callable[[], object], target: str = "", repeats: int = 5) -> None:
-    """fn timed as Descent runs it and on the NumPy reference, wall clock and CPU."""
-    for name, enabled in (("Descent", True), ("reference", False)):
-        kernels.ENABLED = enabled
-        try:
-            wall = best_of(fn, repeats)
-            cpu = best_of(fn, repeats, clock=time.process_time)
-        finally:
-            kernels.ENABLED = True
-        report(f"{label}: {name}, wall / CPU", wall * 1e3, "ms", target if enabled else "")
-        report("", cpu * 1e3, "ms CPU")
 
 
 def main() -> None:
