@@ -1,12 +1,12 @@
-"""Engine computations for a request: in a worker thread, under the run's lock, with errors naming the field.
+"""Engine computations for a request: in a worker thread, with errors naming the field.
 
 Lecture views (backprop tables, loss slices, loss comparisons, one update explained, hidden-unit grids) can take
-100+ ms on a big network, so they run in a worker thread and are encoded there too; the event loop stays
-free. The engine's network keeps forward/backward buffers that are not thread-safe (the training network's
-against `run.step`, the inspection network's against other tables and hidden grids), and these views read the
-run's weights and trajectory, so each one holds the run's lock (`Player.lock`, the one stepping takes) for
-its whole computation: the play loop and REST steps of that run wait for it (other runs do not). The query
-bounds keep the wait short (see app/routes/lecture.py).
+100+ ms on a big network, so they run in a worker thread and are encoded there too; the event loop stays free.
+`json_off_loop(fn, entry)` holds the run's lock (`Player.lock`, the one stepping takes) for the whole of fn: for
+the quick views that read the run's live state (explain reads the optimiser state and the next mini-batch; hidden
+grids use the problem's inspection network, whose buffers are not thread-safe). The long views (backprop table,
+slices, the line, the loss comparison) hold the lock only to copy the weights they read and compute from that copy
+without it (app/routes/lecture.py, `off_lock`), on buffers of their own, so the run's steps never wait on them.
 """
 
 from __future__ import annotations

@@ -31,6 +31,22 @@ def report(name: str, value: float, unit: str, target: str = "") -> None:
     print(f"{name:<58} {value:>12,.2f} {unit}{tail}")
 
 
+def with_and_without_kernels(label: str, fn: Callable[[], object], target: str = "", repeats: int = 5) -> None:
+    """fn in milliseconds as Descent runs it (compiled kernels) and on the NumPy reference (engine.kernels.ENABLED
+    off), wall clock and this process's CPU time, in the same run."""
+    from engine import kernels  # here: not every bench imports the engine
+
+    for name, enabled in (("Descent", True), ("reference (NumPy)", False)):
+        kernels.ENABLED = enabled
+        try:
+            wall = best_of(fn, repeats)
+            cpu = best_of(fn, repeats, clock=time.process_time)
+        finally:
+            kernels.ENABLED = True
+        report(f"{label}: {name}, wall", wall * 1e3, "ms", target if enabled else "")
+        report(f"{label}: {name}, CPU", cpu * 1e3, "ms")
+
+
 def free_port() -> int:
     """A loopback TCP port nobody listens on right now."""
     with socket.socket() as s:

@@ -16,10 +16,7 @@ a_j = Σ_i α_ji x_i + b^(1)_j, z_j, b = Σ_j β_j z_j + β_0, y, J; deeper netw
 a^(ℓ)_j, z^(ℓ)_j, α^(ℓ)_ji, b^(ℓ)_j (the lecture's last slide); several outputs b_k, y_k, β_kj, β_k0.
 A gradient is g_ before the symbol: g_y, g_b, g_β_j, g_z_j, g_a_j, g_α_ji, g_x_i.
 
-Finite differences: J(θ ± h·e_k) for every parameter k, on the one example. A weight of layer ℓ enters the
-network only through one pre-activation of layer ℓ (as α_ji x_i, a bias as b_j), so J(θ ± h·e_k) is the loss
-with that pre-activation moved by ±h·x_i (±h) and the layers above recomputed: the 2d perturbed forward passes
-run as one batch per layer, O(d · width) memory, so even the largest network's table stays quick.
+Finite differences (engine/backprop_fd.py): J(θ ± h·e_k) for every parameter k, on the one example.
 """
 
 from __future__ import annotations
@@ -30,12 +27,9 @@ from typing import Any
 import numpy as np
 
 from engine.activations import ACTIVATIONS
-from engine.losses import objective_value
+from engine.backprop_fd import FD_STEP, fd_gradients, rel_error
 from engine.network import NetworkProblem
 from engine.settings import SettingsError
-
-FD_STEP = 1e-5  # central-difference step h: truncation h² and rounding ε/h balance near here for losses ~1
-REL_FLOOR = 1e-6  # relative errors divide by max(|g|, |fd|, this): below it central differences are noise
 
 NOTE = (
     "Sign convention: the lecture's table writes J = y* log y + (1 − y*) log(1 − y), the log-likelihood, and "
@@ -104,6 +98,14 @@ class _Names:
             return f"β{_sub(j, i)}" if self.multi else f"β{_sub(i)}"
         return f"α{self._sup(l)}{_sub(j, i)}"
 
+    def weights(self, l: int, n_in: int, jj: list[str]) -> list[str]:
+        """Every weight of Dense layer l, unit j above (jj[j]) then unit i below: `weight(l, i + 1, jj[j])`."""
+        ii = [str(i + 1) for i in range(n_in)]
+        if l == self.L and not self.multi:
+            return [f"β_{i}" for _ in jj for i in ii]
+        head = "β" if l == self.L else f"α{self._sup(l)}"
+        return [f"{head}_{j}{',' if len(j) > 1 or len(i) > 1 else ''}{i}" for j in jj for i in ii]
+
     def bias(self, l: int, j: int | str) -> str:
         """The bias of unit j of node layer l: b^(ℓ)_j, β_0 or β_k0."""
         if l == self.L:
@@ -117,51 +119,10 @@ def _num(v: Any) -> float | None:
     return f if math.isfinite(f) else None
 
 
-def rel_error(g: np.ndarray, fd: np.ndarray) -> np.ndarray:
-    """|g − fd| / max(|g|, |fd|, REL_FLOOR), elementwise."""
-    return np.abs(g - fd) / np.maximum(np.maximum(np.abs(g), np.abs(fd)), REL_FLOOR)
-
-
-def _losses_from(problem: NetworkProblem, params: list[tuple[np.ndarray, np.ndarray]], l: int, pre: np.ndarray,
-                 t: np.ndarray) -> np.ndarray:
-    """The example's loss for each row of pre-activations (m, units) of Dense layer l (0-based), layers above run."""
-    mlp = problem.mlp
-    z = pre
-    for k in range(l, len(params)):
-        if k > l:
-            W, b = params[k]
-            z = z @ W + b
-        if k < len(mlp.acts):
-            z = mlp.acts[k].fn.f(z)
-    return objective_value(problem.loss_fn, problem.head, z[:, None, :], t[None])
-
-
-def fd_gradients(problem: NetworkProblem, theta: np.ndarray, example: int, h: float = FD_STEP
-                 ) -> tuple[np.ndarray, np.ndarray]:
-    """Central differences of the example's loss: with respect to θ (d,) and to the inputs x (inputs,)."""
-    mlp = problem.mlp
-    params = mlp.unpack(np.asarray(theta, dtype=np.float64))
-    x, t = problem.X[example], problem.T[example]
-    posts = [x]  # the input of each Dense layer, and below its pre-activation
-    pres = []
-    for k, (W, b) in enumerate(params):
-        pres.append(posts[-1] @ W + b)
-        if k < len(mlp.acts):
-            posts.append(mlp.acts[k].fn.f(pres[-1].copy()))
-    g = np.empty(mlp.dim)
-    for k, ((W, _), s) in enumerate(zip(params, mlp.slices, strict=True)):
-        n_in, n_out = W.shape
-        ext = np.append(posts[k], 1.0)  # [x; 1]: parameter (i, j) of the block moves pre_j by h·ext[i]
-        P = (n_in + 1) * n_out
-        D = np.zeros((P, n_out))
-        D[np.arange(P), np.tile(np.arange(n_out), n_in + 1)] = h * np.repeat(ext, n_out)
-        J = _losses_from(problem, params, k, np.concatenate([pres[k] + D, pres[k] - D]), t)
-        g[s] = (J[:P] - J[P:]) / (2 * h)
-    M = x.shape[0]
-    E = h * np.eye(M)
-    Xp = np.concatenate([x + E, x - E])  # (2M, inputs)
-    J = _losses_from(problem, params, 0, Xp @ params[0][0] + params[0][1], t)
-    return g, (J[:M] - J[M:]) / (2 * h)
+def _nums(a: np.ndarray) -> list[float | None]:
+    """JSON numbers of a float array (NaN and infinities null), quickly when all are finite."""
+    values = a.tolist()
+    return values if np.isfinite(a).all() else [_num(v) for v in values]
 
 
 def backprop_table(problem: NetworkProblem, theta: np.ndarray, example: int, fd: bool = True) -> dict[str, Any]:
@@ -178,17 +139,23 @@ def backprop_table(problem: NetworkProblem, theta: np.ndarray, example: int, fd:
     with np.errstate(all="ignore"):
         fd_theta, fd_x = fd_gradients(problem, theta, example) if fd else (None, None)
     # Python floats up front: tens of thousands of rows are built from lists, not numpy scalars.
-    grads, values = mlp.pack(bp.grads).tolist(), theta.tolist()
-    fds = None if fd_theta is None else fd_theta.tolist()
-    errs = None if fd_theta is None else rel_error(mlp.pack(bp.grads), fd_theta).tolist()
+    g_theta = mlp.pack(bp.grads)
+    cols = [_nums(g_theta), _nums(theta)]
+    errs = None if fd_theta is None else rel_error(g_theta, fd_theta).tolist()
+    if fd_theta is not None and errs is not None:
+        cols += [_nums(fd_theta), [_num(v) for v in errs]]
     x_errs = None if fd_x is None else rel_error(bp.grad_x[0], fd_x).tolist()
 
-    def param_row(quantity: str, symbol: str, p: int, id_: dict[str, Any]) -> dict[str, Any]:
-        r = row(quantity, symbol, grads[p], id_)
-        r.update(param=p, param_name=problem.param_names[p], weight=_num(values[p]))
-        if fds is not None and errs is not None:
-            r.update(fd=_num(fds[p]), rel_error=_num(errs[p]))
-        return r
+    def param_rows(quantity: str, symbols: list[str], ps: list[int], ids: list[dict[str, Any]]
+                   ) -> list[dict[str, Any]]:
+        pn, q = problem.param_names, quantity
+        if len(cols) == 2:
+            G, V = cols
+            return [{"quantity": q, "symbol": "g_" + s, "value": G[p], "id": i, "param": p, "param_name": pn[p],
+                     "weight": V[p]} for s, p, i in zip(symbols, ps, ids, strict=True)]
+        G, V, F, E = cols
+        return [{"quantity": q, "symbol": "g_" + s, "value": G[p], "id": i, "param": p, "param_name": pn[p],
+                 "weight": V[p], "fd": F[p], "rel_error": E[p]} for s, p, i in zip(symbols, ps, ids, strict=True)]
 
     def node(l: int, j: int) -> dict[str, Any]:
         return {"kind": "node", "layer": l, "unit": j}
@@ -231,14 +198,13 @@ def backprop_table(problem: NetworkProblem, theta: np.ndarray, example: int, fd:
         over = f"Σ_{j_} " if j_ else ""
         fwd = f"{a_} = Σ_{i_} {w_} {z_} + {b_}"
         bwd = f"g_{w_} = g_{a_} {z_},  g_{b_} = g_{a_},  g_{z_} = {over}g_{a_} {w_}"
-        back: list[dict[str, Any]] = []
-        for j in range(n_out):
-            for i in range(n_in):
-                back.append(param_row("grad_weight", f"g_{names.weight(l, i + 1, jj[j])}",
-                                      starts[l - 1] + i * n_out + j, {"kind": "edge", "layer": l, "from": i, "to": j}))
-        for j in range(n_out):
-            back.append(param_row("grad_bias", f"g_{names.bias(l, jj[j])}", starts[l - 1] + n_in * n_out + j,
-                                  {"kind": "bias", "layer": l, "unit": j}))
+        s0 = starts[l - 1]
+        back = param_rows("grad_weight", names.weights(l, n_in, jj),
+                          [s0 + i * n_out + j for j in range(n_out) for i in range(n_in)],
+                          [{"kind": "edge", "layer": l, "from": i, "to": j} for j in range(n_out) for i in range(n_in)])
+        back += param_rows("grad_bias", [names.bias(l, jj[j]) for j in range(n_out)],
+                           [s0 + n_in * n_out + j for j in range(n_out)],
+                           [{"kind": "bias", "layer": l, "unit": j} for j in range(n_out)])
         if l > 1:
             back += [row("grad_post", f"g_{names.post(l - 1, i + 1)}", bp.grad_post[l - 2][0, i], node(l - 1, i))
                      for i in range(n_in)]

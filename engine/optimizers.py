@@ -84,7 +84,9 @@ def random_search_step(
 ) -> tuple[np.ndarray, State]:
     """The lecture's Method #0: draw θ uniformly in [low, high], evaluate J, keep the best."""
     low, high = s["low"], s["high"]  # (K, d)
-    u = np.stack([rng.random(theta.shape[1]) for rng in ctx.rngs])  # (K, d)
+    K, d = theta.shape
+    rngs = ctx.rngs
+    u = rngs[0].random((1, d)) if K == 1 else np.array([rng.random(d) for rng in rngs])  # (K, d), the same draws
     guess = low + (high - low) * u
     J = ctx.loss_fn(guess)  # (K,)
     best = state["best_loss"][:, 0]
@@ -92,8 +94,9 @@ def random_search_step(
     ctx.record["guess"] = guess
     ctx.record["guess_loss"] = J
     theta = np.where(better[:, None], guess, theta)
-    best = np.where(better, J, best)
-    return theta, {"best_loss": np.repeat(best[:, None], theta.shape[1], axis=1)}
+    out = np.empty((K, d))
+    out[:] = np.where(better, J, best)[:, None]
+    return theta, {"best_loss": out}
 
 
 def adagrad_step(theta: np.ndarray, g: np.ndarray, state: State, s: Settings, ctx: Context) -> tuple[np.ndarray, State]:

@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from engine import kernels_grid
 from engine.network import NetworkProblem
 from engine.problems import Problem
 from engine.settings import SettingsError
@@ -124,8 +125,14 @@ def plane_losses(problem: Problem, theta: np.ndarray, d1: np.ndarray, d2: np.nda
         for s in range(0, a.shape[0], step):
             T = theta + a[s : s + step, None] * d1
             T += b[s : s + step, None] * d2
-            out[s : s + step] = problem.loss(T)
+            out[s : s + step] = losses(problem, T)
     return out.reshape(len(beta), len(alpha))
+
+
+def losses(problem: Problem, T: np.ndarray) -> np.ndarray:
+    """J at each row of T (m, d): compiled for the networks engine/kernels_grid.py covers, else the reference."""
+    fast = kernels_grid.losses(problem, T)
+    return problem.loss(T) if fast is None else fast
 
 
 def _axis(span: float, n: int) -> np.ndarray:
@@ -171,7 +178,7 @@ def loss_slice(problem: Problem, theta: np.ndarray, directions: str = "filter", 
         P = P[ok]
         coords, off = project(P, theta, d1, d2)
         with np.errstate(all="ignore"):
-            J = problem.loss(P) if len(P) else np.zeros(0)
+            J = losses(problem, P) if len(P) else np.zeros(0)
         ts = list(range(ok.shape[0])) if path_t is None else list(path_t)
         traj = {"t": [int(t) for t, k in zip(ts, ok.tolist(), strict=True) if k], "alpha": coords[:, 0].tolist(),
                 "beta": coords[:, 1].tolist(), "loss": _finite(J.tolist()), "off_plane": off.tolist()}
@@ -181,7 +188,7 @@ def loss_slice(problem: Problem, theta: np.ndarray, directions: str = "filter", 
     alpha = beta = _axis(span, n)
     Z = plane_losses(problem, theta, d1, d2, alpha, beta)
     with np.errstate(all="ignore"):
-        centre = float(problem.loss(theta[None])[0])
+        centre = float(losses(problem, theta[None])[0])
     fin = Z[np.isfinite(Z)]
     n1, n2 = float(np.linalg.norm(d1)), float(np.linalg.norm(d2))
     return {
@@ -213,7 +220,7 @@ def loss_line(problem: Problem, start: np.ndarray, end: np.ndarray, n: int = 101
     T = start + alpha[:, None] * (end - start)
     T[alpha == 0.0], T[alpha == 1.0] = start, end  # the two ends exactly, not start + 1·(end − start)
     with np.errstate(all="ignore"):
-        J = problem.loss(T)
+        J = losses(problem, T)
     return {
         "alpha": alpha.tolist(),
         "loss": _finite(J.tolist()),

@@ -19,7 +19,9 @@ def warm() -> bool:
     build_run({"problem": net, "optimizer": {"name": "gd", "batch_size": 1}}).step(3)
     build_run({"problem": {"kind": "surface", "name": "booth"},
                "racers": [{"name": "gd"}, {"name": "adam"}]}).step(2)
-    return True
+    from engine import kernels_grid  # the landscape views' losses (engine/kernels_grid.py)
+
+    return kernels_grid.warm()
 
 
 if __name__ == "__main__":

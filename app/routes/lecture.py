@@ -38,7 +38,8 @@ from engine.slices import run_line, run_slice
 router = APIRouter(prefix="/api", tags=["lecture"], responses=error_responses(401))
 RUN_ERRORS = error_responses(404, 409)
 MAX_WORK = 1e9  # multiply-adds of one view (grid points × training examples × parameters): about a second
-FD_PARAMS = 5_000  # above this many parameters the backprop table skips finite differences unless asked
+FD_PARAMS = 40_000  # above this many parameters the backprop table skips finite differences unless asked (the
+# largest network allowed has 33,930: its table with every difference takes ~0.2 s, bench/bench_backprop.py)
 MAX_LINE_N = 1001
 Racer = Annotated[int, Query(ge=0, description="whose weights (0: the first racer)")]
 Positive = Annotated[float, Query(gt=0, le=1000, allow_inf_nan=False)]

@@ -5,7 +5,8 @@ import json
 import numpy as np
 import pytest
 
-from engine.backprop import backprop_table, fd_gradients
+from engine.backprop import backprop_table
+from engine.backprop_fd import fd_gradients
 from engine.build import build_problem
 from engine.losses import objective_value
 from engine.network import NetworkProblem
@@ -176,3 +177,15 @@ def test_json_and_bad_input() -> None:
     with pytest.raises(SettingsError):
         backprop_table(p, np.zeros(3), 0)
     assert backprop_table(p, p.default_start(), 0, fd=False)["fd"] is None
+
+
+@pytest.mark.parametrize("sizes", [[2, 3, 1], [2, 12, 3], [11, 4, 10, 1], [3, 12, 12, 12]])
+def test_the_weight_symbols_of_a_layer_are_each_weights_own(sizes: list[int]) -> None:
+    from engine.backprop import _Names
+
+    names = _Names(sizes)
+    for l in range(1, len(sizes)):
+        n_in, n_out = sizes[l - 1], sizes[l]
+        jj = [str(j + 1) if l < len(sizes) - 1 or sizes[-1] > 1 else "" for j in range(n_out)]
+        expected = [names.weight(l, i + 1, jj[j]) for j in range(n_out) for i in range(n_in)]
+        assert names.weights(l, n_in, jj) == expected
