@@ -185,7 +185,7 @@ export function createSession(render, status) {
         if (again && home && !startOutsideBox(home.box, msg.state)) {
           landSeq += 1; // an answer still on its way is not drawn over it
           landLoading = false;
-          S.setLandscape(home);
+          S.run.landscape = home; // drawn by redrawAll below (S.setLandscape would draw the 3-D view twice)
         } else if (again) {
           loadLandscape(S.run.id, null);
         }

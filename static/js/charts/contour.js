@@ -45,6 +45,7 @@ export function createContour(el, hooks, { stepArrows = true } = {}) {
   let surface = null; // the landscape grid, for the J read-out
   let view = { x: [0, 1], y: [0, 1] }; // the axis ranges shown
   let zoomed = false; // the person zoomed or panned: keep their view when the landscape changes
+  let framed = false; // a view was set from a landscape's box
   let racers = 0;
   let last = []; // last drawn path point per racer, for thinning
   let leftBox = false; // a followed path left this landscape's box: a bigger one was asked for
@@ -92,7 +93,8 @@ export function createContour(el, hooks, { stepArrows = true } = {}) {
     const key = JSON.stringify([p?.kind, p?.param_names, p?.minima ?? run.state?.minimum]);
     if (run.generation !== generation && key !== landKey) zoomed = false;
     landKey = key;
-    if (newBox && (!box || !zoomed)) view = { x: [newBox.x_min, newBox.x_max], y: [newBox.y_min, newBox.y_max] };
+    if (newBox && (!framed || !zoomed)) view = { x: [newBox.x_min, newBox.x_max], y: [newBox.y_min, newBox.y_max] };
+    if (newBox) framed = true;
     generation = run.generation;
     box = newBox;
     surface = land ? land.surface : null;
