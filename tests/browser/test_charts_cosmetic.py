@@ -83,3 +83,21 @@ def test_no_two_racers_share_a_colour_up_to_the_limit(page: Any, server: Server,
                             ".then((m) => Array.from({length: n}, (_, k) => m.racerColour(k).toLowerCase()))", limit)
     assert len(set(colours)) == limit, colours
     assert console.ours() == []
+
+
+@pytest.mark.parametrize("size", [(1440, 1000), (1280, 720)], ids=["1440x1000", "1280x720"])
+def test_the_split_lecture_view_keeps_the_contour_near_square(
+        page: Any, server: Server, console: ConsoleLog, shots: Path | None, size: tuple[int, int]) -> None:
+    """Lecture beside the charts: the parameter plot's area is about as tall as it is wide (not a tall strip)."""
+    w, h = size
+    page.set_viewport_size({"width": w, "height": h})
+    page.goto(f"{server.url}/?s3d=0")
+    page.wait_for_function(OPEN)
+    page.locator("#lecture-toggle").click()
+    page.wait_for_function("() => document.querySelector('.layout').dataset.lectureMode === 'split'")
+    # Plotly takes the card's new size on the resize that follows: wait for the plot area to settle near square.
+    page.wait_for_function("""() => { const r = document.querySelector('#plot-contour .layer-front .nsewdrag')
+      ?.getBoundingClientRect();
+      return r && r.width > 150 && r.height / r.width > 0.75 && r.height / r.width < 1.33; }""")
+    shot(page, shots, f"cosmetic-split-{w}x{h}")
+    assert console.ours() == []
