@@ -29,6 +29,13 @@ def default_box(problem: Problem, points: np.ndarray | None = None, margin: floa
         return low, high
     P = np.asarray(pts) if pts else np.zeros((1, problem.dim))
     P = P[np.isfinite(P).all(axis=1)]
+    known = [m for m in problem.minima() if np.isfinite(m).all()]
+    if len(known) == 1:
+        # Centred on the one minimum θ*: the level sets around it close into the rings of a topographical map,
+        # the flow lines end inside the view, and the farthest point (the start) lies a fifth of the box in.
+        centre = known[0]
+        half = np.maximum(np.abs(P - centre).max(0) * (1 + 3 * margin), 0.5)
+        return centre - np.maximum(half, 0.5 * half.max()), centre + np.maximum(half, 0.5 * half.max())
     low, high = P.min(0), P.max(0)
     span = np.maximum(high - low, 1.0)
     # Square-ish: give both axes at least the larger half-span, so the bowl's shape is not distorted.

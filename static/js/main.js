@@ -95,7 +95,7 @@ function boot() {
   const app = { registry, limits };
   app.render = createRender({
     onClick: (p) => app.intents.setStart(p.map((v) => Number(v.toPrecision(4)))),
-    onLeaveBox: () => app.session.onLeaveBox(),
+    onLeaveBox: (racers) => app.session.onLeaveBox(racers),
     historyUrl: (id) => socket.historyUrl(id, "csv"),
     onDrawn: (state) => {
       status.render(state);

@@ -21,6 +21,7 @@ export function createSession(render, status) {
   let boxTimer = null;
   let landSeq = 0; // landscape requests: only the newest one's answer is drawn
   let landLoading = false;
+  let home = null; // the run's first landscape, over its own box: a reset after a divergence draws it again
   const throughput = createThroughput();
   const stream = socket.createStream(handlers());
   // The plane a network's grids are drawn over (network_view.js picks it): subscribed now, and again after a
@@ -83,6 +84,7 @@ export function createSession(render, status) {
     S.newRun(st.id);
     S.resync(st, []);
     expansions = 0;
+    home = null;
     reconnected = false;
     stream.connect(st.id);
     if (old) socket.deleteRun(old);
@@ -114,7 +116,10 @@ export function createSession(render, status) {
     landLoading = true;
     try {
       const land = await socket.getLandscape(id, box);
-      if (S.run.id === id && seq === landSeq) S.setLandscape(land);
+      if (S.run.id === id && seq === landSeq) {
+        if (!box) home = land;
+        S.setLandscape(land);
+      }
     } catch (err) {
       if (S.run.id === id && seq === landSeq) toast.error(`landscape: ${err.message}`);
     } finally {
@@ -122,15 +127,17 @@ export function createSession(render, status) {
     }
   }
 
-  /** The path left the landscape: refetch a bigger one holding it (debounced, bounded growth). */
-  function onLeaveBox() {
+  /** The path left the landscape: refetch a bigger one holding it (debounced, bounded growth); `racers`: the
+   * racers to hold (default all; the contour leaves out a diverging racer it clips). */
+  function onLeaveBox(racers = null) {
     clearTimeout(boxTimer);
     boxTimer = setTimeout(() => {
       boxTimer = null;
       const b = S.run.landscape?.box;
       if (!b || expansions >= MAX_EXPANSIONS || !S.run.id) return;
       expansions += 1;
-      loadLandscape(S.run.id, grownBox(b, S.run.history));
+      const held = racers ? racers.map((k) => S.run.history[k]).filter(Boolean) : S.run.history;
+      loadLandscape(S.run.id, grownBox(b, held));
     }, 300);
   }
 
@@ -172,8 +179,14 @@ export function createSession(render, status) {
         // A run that grew the landscape (a divergence) starts again in the run's own box, as does a start outside.
         clearTimeout(boxTimer);
         boxTimer = null;
-        if (expansions > 0 || startOutsideBox(S.run.landscape?.box, msg.state)) {
-          expansions = 0;
+        // The run's own landscape at once (asking the server again would race the path, diverging again already).
+        const again = expansions > 0 || startOutsideBox(S.run.landscape?.box, msg.state);
+        expansions = 0;
+        if (again && home && !startOutsideBox(home.box, msg.state)) {
+          landSeq += 1; // an answer still on its way is not drawn over it
+          landLoading = false;
+          S.run.landscape = home; // drawn by redrawAll below (S.setLandscape would draw the 3-D view twice)
+        } else if (again) {
           loadLandscape(S.run.id, null);
         }
         render.redrawAll();

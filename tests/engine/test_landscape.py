@@ -13,6 +13,20 @@ def test_default_box_holds_start_minimum_and_path(lr_problem: LinearRegression) 
         assert (low < p).all() and (p < high).all()
 
 
+def test_default_box_frames_the_minimum_with_closed_level_sets(lr_problem: LinearRegression) -> None:
+    """The box is centred on θ*, the start lies well inside, and level sets around θ* close inside it (issue 15)."""
+    start = np.zeros(2)
+    low, high = default_box(lr_problem, start[None])
+    star = lr_problem.minima()[0]
+    np.testing.assert_allclose((low + high) / 2, star)
+    assert ((start - low) / (high - low) >= 0.15).all() and ((high - start) / (high - low) >= 0.15).all()
+    # {θ: J(θ) − J* ≤ c} = {δ: ½ δᵀHδ ≤ c} has half-extents √(2c (H⁻¹)ᵢᵢ) per axis: the one a tenth of the way
+    # from J* to J(θ⁽⁰⁾) lies inside the box, so closed rings show around θ*.
+    c = 0.1 * (lr_problem.loss(start[None])[0] - lr_problem.J_star)
+    half = np.sqrt(2 * c * np.diag(np.linalg.inv(lr_problem.hessian(star))))
+    assert (low < star - half).all() and (star + half < high).all()
+
+
 def test_loss_grid_matches_pointwise_loss(lr_problem: LinearRegression) -> None:
     box = (np.array([-1.0, -2.0]), np.array([4.0, 6.0]))
     xs, ys, Z = loss_grid(lr_problem, box, 200)

@@ -14,6 +14,7 @@ import { config, racerStates } from "../state.js";
 import { KINDS, POINTS, countDrawn, createArrows, traces as arrowTraces } from "./arrows.js";
 import { arrowsTrace, catcherTrace, contourTrace, flowTrace, minimumTrace, startTrace } from "./landscape.js";
 import { PLOT_CONFIG, extend, racerColour } from "./theme.js";
+import { FADED, createClip } from "./contour_clip.js";
 import {
   backLayout as backOf, frontLayout as frontOf, guessBoxes, guessesOf, interpolate, paramLabels, racerTraces,
 } from "./contour_traces.js";
@@ -44,12 +45,15 @@ export function createContour(el, hooks, { stepArrows = true } = {}) {
   let surface = null; // the landscape grid, for the J read-out
   let view = { x: [0, 1], y: [0, 1] }; // the axis ranges shown
   let zoomed = false; // the person zoomed or panned: keep their view when the landscape changes
+  let framed = false; // a view was set from a landscape's box
   let racers = 0;
   let last = []; // last drawn path point per racer, for thinning
-  let leftBox = false;
+  let leftBox = false; // a followed path left this landscape's box: a bigger one was asked for
+  const clip = createClip(); // diverging racers not followed (drawn faded) while another descends
   let labels = ["θ₁", "θ₂"];
   let syncing = false;
-  let generation = -1; // the run drawn: a new run starts with the whole view
+  let generation = -1; // the run drawn
+  let landKey = ""; // its problem: a new run of another problem starts with the whole view, whatever the zoom
   let backCache = null; // {land, key} of what the back layer shows
   let boxKey = ""; // the guess boxes drawn
   // The racers' guess boxes: the page's own setting where it has one (just typed), else the server's.
@@ -83,19 +87,25 @@ export function createContour(el, hooks, { stepArrows = true } = {}) {
     labels = paramLabels(run.state);
     const land = run.landscape;
     const newBox = land ? land.box : null;
-    const newRun = run.generation !== generation;
-    if (newRun) zoomed = false;
-    if (newBox && (!box || !zoomed)) view = { x: [newBox.x_min, newBox.x_max], y: [newBox.y_min, newBox.y_max] };
+    // A new run, a reset, a landscape back to the run's own box after a divergence: the view is the box, unless
+    // the person zoomed by hand on this same landscape (then their view stays).
+    const p = run.state?.problem;
+    const key = JSON.stringify([p?.kind, p?.param_names, p?.minima ?? run.state?.minimum]);
+    if (run.generation !== generation && key !== landKey) zoomed = false;
+    landKey = key;
+    if (newBox && (!framed || !zoomed)) view = { x: [newBox.x_min, newBox.x_max], y: [newBox.y_min, newBox.y_max] };
+    if (newBox) framed = true;
     generation = run.generation;
     box = newBox;
     surface = land ? land.surface : null;
     racers = Math.max(run.history.length, racerStates().length, 1);
     last = [];
     leftBox = false;
+    clip.reset(run, box);
     // The back layer changes only with the landscape (or the axis titles): recomputing a contour is costly.
-    const key = labels.join("|");
-    if (!backCache || backCache.land !== land || backCache.key !== key) {
-      backCache = { land, key };
+    const titles = labels.join("|");
+    if (!backCache || backCache.land !== land || backCache.key !== titles) {
+      backCache = { land, key: titles };
       Plotly.react(back, [contourTrace(land), arrowsTrace(land, viewFlags), flowTrace(land, viewFlags)], backLayout(),
         { ...PLOT_CONFIG, staticPlot: true });
     } else if (back.layout && (back.layout.xaxis.range[0] !== view.x[0] || back.layout.xaxis.range[1] !== view.x[1]
@@ -106,7 +116,7 @@ export function createContour(el, hooks, { stepArrows = true } = {}) {
     const data = [catcherTrace(b), minimumTrace(run.state), startTrace(run.state)];
     for (let k = 0; k < racers; k++) {
       const h = run.history[k];
-      data.push(...racerTraces(k, h, h ? thinPath(k, h) : undefined));
+      data.push(...racerTraces(k, h, h ? thinPath(k, h) : undefined, clip.clipped(k)));
     }
     const arrowsNow = arrows.compute(run, view);
     for (let k = 0; k < racers; k++) {
@@ -134,6 +144,7 @@ export function createContour(el, hooks, { stepArrows = true } = {}) {
     const texts = [];
     const idx = [];
     const maxp = [];
+    const fade = [];
     for (let k = 0; k < batch.length; k++) {
       const h = batch[k];
       if (!h || !h.t.length) continue;
@@ -150,7 +161,12 @@ export function createContour(el, hooks, { stepArrows = true } = {}) {
       if (h.p1[n] !== null) {
         xs.push([h.p1[n]]); ys.push([h.p2[n]]); texts.push([`t = ${h.t[n]}`]); idx.push(base + 2); maxp.push(1);
       }
-      for (let i = 0; i < h.t.length && !leftBox; i++) if (h.p1[i] !== null) checkBox(h.p1[i], h.p2[i]);
+      const verdict = clip.check(run, box, k, h);
+      if (verdict === "clip") fade.push(base + 1);
+      if (verdict === "grow" && !leftBox) {
+        leftBox = true; // once per landscape: the next landscape resets it
+        hooks.onLeaveBox?.(clip.followed(racers));
+      }
     }
     // Every racer's arrows move to where it is now (a finished racer's disappear), replacing the old ones.
     arrows.compute(run, view).forEach((set, k) => {
@@ -161,20 +177,11 @@ export function createContour(el, hooks, { stepArrows = true } = {}) {
       });
     });
     extend(front, { x: xs, y: ys, text: texts }, idx, { x: maxp, y: maxp, text: maxp });
+    if (fade.length) Plotly.restyle(front, FADED, fade);
   }
 
   function currentFlags() {
     return { arrows: back.data?.[B.arrows]?.visible !== false, flow: back.data?.[B.flow]?.visible === true };
-  }
-
-  function checkBox(x, y) {
-    if (!box || leftBox) return;
-    const mx = (box.x_max - box.x_min) * 0.02;
-    const my = (box.y_max - box.y_min) * 0.02;
-    if (x < box.x_min - mx || x > box.x_max + mx || y < box.y_min - my || y > box.y_max + my) {
-      leftBox = true; // once per landscape: the next landscape resets it
-      hooks.onLeaveBox?.();
-    }
   }
 
   // ----- zoom, clicks and the J read-out ----------------------------------------------------------
@@ -255,6 +262,8 @@ export function createContour(el, hooks, { stepArrows = true } = {}) {
   const probes = {
     /** Points drawn in racer k's path trace. */
     pathLength: (k = 0) => trace(k, 1)?.x?.length ?? 0,
+    /** Whether racer k's path is drawn clipped and faded (a diverging racer beside a descending one). */
+    clipped: (k = 0) => clip.clipped(k) && trace(k, 1)?.opacity < 1,
     /** Random guesses drawn for racer k. */
     guessCount: (k = 0) => trace(k, 0)?.x?.length ?? 0,
     /** Arrows drawn at the racers' current points (Δθ, −∇J, momentum). */

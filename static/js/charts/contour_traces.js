@@ -3,6 +3,7 @@
 
 import { subscriptName } from "../format.js";
 import { axis, baseLayout, racerColour } from "./theme.js";
+import { FADED, SOLID } from "./contour_clip.js";
 
 export const MARGIN = { l: 58, r: 66, t: 8, b: 42 }; // fixed, so both layers have the same plot area
 
@@ -42,8 +43,8 @@ export function paramLabels(state) {
   return pretty;
 }
 
-/** Racer k's guesses, path (`p`: its points worth drawing) and current point, from its history h. */
-export function racerTraces(k, h, p = { x: [], y: [], text: [] }) {
+/** Racer k's guesses, path (`p`: its points worth drawing; `faded`: clipped, contour_clip.js) and current point. */
+export function racerTraces(k, h, p = { x: [], y: [], text: [] }, faded = false) {
   const colour = racerColour(k);
   const g = h ? guessesOf(h) : { x: [], y: [], text: [] };
   const n = h ? h.t.length - 1 : -1;
@@ -56,8 +57,8 @@ export function racerTraces(k, h, p = { x: [], y: [], text: [] }) {
       hovertemplate: "guess at %{text}<br>(%{x:.4g}, %{y:.4g})<extra></extra>",
     },
     {
-      type: "scatter", mode: "lines+markers", ...p, name: "path",
-      line: { color: colour, width: 2.2 },
+      type: "scatter", mode: faded ? FADED.mode : SOLID.mode, ...p, name: "path", opacity: faded ? FADED.opacity : 1,
+      line: { color: colour, width: faded ? FADED["line.width"] : SOLID["line.width"] },
       marker: { size: 4, color: colour },
       hovertemplate: "%{text}<br>(%{x:.4g}, %{y:.4g})<extra></extra>",
     },

@@ -12,7 +12,10 @@ const BASE = 2; // points, least-squares line
 /** Create the plot in `el`. */
 export function createData(el) {
   let xr = [0, 1]; // x range the lines span
-  let yr = null; // y range shown: the data's, fixed, so a diverging line leaves the plot instead of squashing it
+  // y range shown: the data's and the lines' at θ⁽⁰⁾ and θ*, grown while a line leaves it, but by at most one such
+  // span a side (`cap`), so a diverging line leaves the plot instead of squashing it.
+  let yr = null;
+  let cap = null;
   let racers = 0;
   let lastParams = [];
   const gd = el;
@@ -47,11 +50,15 @@ export function createData(el) {
         return [lo - pad, hi + pad];
       };
       xr = span(d.x, 0.04);
-      yr = span(d.y, 0.12);
+      const ends = [run.state?.start, run.state?.minimum].filter((p) => p && p.length === 2).flatMap((p) => line(p).y);
+      yr = span([...d.y, ...ends.filter(Number.isFinite)], 0.12);
+      const w = yr[1] - yr[0];
+      cap = [yr[0] - w, yr[1] + w];
     } else {
       yr = null;
     }
     const states = racerStates();
+    states.forEach((st, k) => { if (st?.params && !(st.loss > run.history[k]?.loss[0])) hold(line(st.params).y); });
     racers = Math.max(states.length, 1);
     lastParams = [];
     const data = [
@@ -85,6 +92,7 @@ export function createData(el) {
     const xs = [];
     const ys = [];
     const idx = [];
+    const grow = [];
     for (let k = 0; k < batch.length; k++) {
       const h = batch[k];
       if (!h || !h.t.length) continue;
@@ -102,8 +110,26 @@ export function createData(el) {
       xs.push(l.x);
       ys.push(l.y);
       idx.push(BASE + k);
+      // A line whose J is no worse than at θ⁽⁰⁾ is held in view; a diverging one leaves the plot.
+      const J0 = run.history[k]?.loss[0];
+      if (!(h.loss[n] > J0)) grow.push(l.y);
     }
-    if (idx.length) Plotly.restyle(gd, { x: xs, y: ys }, idx);
+    if (!idx.length) return;
+    Plotly.restyle(gd, { x: xs, y: ys }, idx);
+    const before = yr && [...yr];
+    for (const y of grow) hold(y);
+    if (before && (before[0] !== yr[0] || before[1] !== yr[1])) Plotly.relayout(gd, { "yaxis.range": [...yr] });
+  }
+
+  /** Grow the y range to hold the values ys (with a margin), within the cap. */
+  function hold(ys) {
+    if (!yr || !cap) return;
+    const pad = 0.06 * (yr[1] - yr[0]);
+    for (const y of ys) {
+      if (!Number.isFinite(y)) continue;
+      if (y < yr[0]) yr[0] = Math.max(y - pad, cap[0]);
+      if (y > yr[1]) yr[1] = Math.min(y + pad, cap[1]);
+    }
   }
 
   return { reset, update };

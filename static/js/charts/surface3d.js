@@ -78,7 +78,8 @@ export function createSurface3d(el, on = true) {
         zaxis: ax("J(θ)", r?.z),
         aspectmode: "manual",
         aspectratio: { x: 1, y: 1, z: 0.65 },
-        camera: { eye: { x: 1.55, y: -1.45, z: 0.95 }, center: { x: 0, y: 0, z: -0.12 } },
+        // Far enough that the J(θ) axis title stays inside the canvas (closer, it showed as "θ)").
+        camera: { eye: { x: 1.75, y: -1.62, z: 1.05 }, center: { x: 0.04, y: 0, z: -0.12 } },
         dragmode: "turntable",
       },
     });

@@ -2,9 +2,10 @@
 
 /* global Plotly */
 
-// Twelve hues, so the "all optimisers" race (9 racers) has no repeat; none is the dark grey of the −∇J arrows.
+// Sixteen hues, one per racer up to the server's limit (max_racers = 16): no two racers share a colour; none is the
+// dark grey of the −∇J arrows.
 export const RACER_COLOURS = ["#e8590c", "#1971c2", "#2f9e44", "#9c36b5", "#f08c00", "#0c8599", "#c2255c", "#8d5524",
-  "#364fc7", "#66a80f", "#15aabf", "#e64980"];
+  "#364fc7", "#66a80f", "#15aabf", "#e64980", "#c92a2a", "#7c8a00", "#087f5b", "#7048e8"];
 
 /** The colour of racer k. */
 export const racerColour = (k) => RACER_COLOURS[k % RACER_COLOURS.length];
