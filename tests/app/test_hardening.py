@@ -66,17 +66,30 @@ NASTY = [
     '{"type": "set", "optimizer": {"lr": 0.1}' + "}" * 10,
     '{"type": "set", "optimizer": ' + '{"a": ' * 200 + "1" + "}" * 200 + "}",
     "\x00\x01\x02",
+    '{"type": "explode"}',
+    '{"type": "play", "speed": NaN}',
+    '{"type": "play", "speed": Infinity}',
+    '{"type": "step", "n": 1e308}',
+    '{"type": "set", "racer": 5, "optimizer": {"lr": 0.1}}',
+    '{"type": "set", "optimizer": {"lr": -1}}',
+    '{"type": "remove_racer", "racer": 3}',
+    '{"type": "reset", "params": [NaN, 0]}',
+    '{"type": "subscribe", "grid_n": "big"}',
 ]
 
 
 @pytest.mark.parametrize("text", NASTY, ids=range(len(NASTY)))
 def test_odd_messages_get_an_error_and_the_socket_goes_on(client: StrictClient, text: str) -> None:
     run = new_run(client)
+    before = client.get(f"/api/runs/{run['id']}").json()
     with client.websocket_connect(stream(run)) as ws:
         recv(ws)
         ws.send_text(text)
         err, _ = recv_until(ws, "error")
         assert err["message"] and set(err) == {"type", "message", "field", "to"}
+        if err["field"]:  # the error names what is wrong
+            assert err["field"].split(".")[0] in err["message"] or err["field"] in text, err
+        assert client.get(f"/api/runs/{run['id']}").json() == before  # the run is as it was
         ws.send_json({"type": "step", "n": 2})
         frame, _ = recv_until(ws, "frame", where=lambda m: bool(m["steps"]))
         assert [s["t"] for s in frame["steps"]] == [1, 2]
