@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import time
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends
@@ -51,16 +52,18 @@ class Throttle:
     rather than having its messages dropped: every message is still answered, in order.
     """
 
-    def __init__(self, rate: float):
+    def __init__(self, rate: float, clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep):
         self.rate = rate
         self.tokens = rate
-        self.last = time.monotonic()
+        self.clock, self.sleep = clock, sleep  # (a test gives a fake clock)
+        self.last = clock()
 
     async def wait(self) -> None:
         """Take a token, sleeping until one is there."""
-        now = time.monotonic()
+        now = self.clock()
         self.tokens = min(self.rate, self.tokens + (now - self.last) * self.rate)
         self.last = now
         self.tokens -= 1.0
         if self.tokens < 0:
-            await asyncio.sleep(-self.tokens / self.rate)
+            await self.sleep(-self.tokens / self.rate)

@@ -7,11 +7,10 @@ from typing import Any
 
 import httpx
 
-from descent.base import ClientOps, RunOps, Then
+from descent.base import ClientOps, RunOps, Then, answer
 from descent.classroom import AsyncAttempt, AsyncChallenge, AsyncWatched
 from descent.client import DEFAULT_URL, auth_headers, request_args
 from descent.errors import check
-from descent.ops import read
 from descent.stream import AsyncStream
 
 
@@ -26,16 +25,10 @@ class AsyncClient(ClientOps):
         self.http = httpx.AsyncClient(base_url=self.base_url, headers=auth_headers(token), timeout=timeout,
                                       **httpx_options)
 
-    def auth_headers(self) -> dict[str, str]:
-        """Headers every request carries (the token)."""
-        return auth_headers(self.token)
-
     async def _call(self, op_id: str, *, path: dict[str, Any] | None = None, json: Any = None,
                     params: dict[str, Any] | None = None, raw: bool = False, then: Then = None) -> Any:
         method, url, query = request_args(op_id, path, params)
-        response = check(await self.http.request(method, url, json=json, params=query))
-        value = response.text if raw else read(op_id, response.json() if response.content else None)
-        return then(value) if then is not None else value
+        return answer(op_id, check(await self.http.request(method, url, json=json, params=query)), raw, then)
 
     def _run(self, state: Any) -> AsyncRun:
         return AsyncRun(self, state)

@@ -11,6 +11,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from descent.ops import read
+
 Then = Callable[[Any], Any] | None
 
 
@@ -24,8 +26,21 @@ def body_of(spec: Any, fields: dict[str, Any]) -> dict[str, Any]:
     return body
 
 
+def answer(op_id: str, response: Any, raw: bool, then: Then) -> Any:
+    """What one operation's checked response (an httpx.Response) gives: its text (`raw`) or its JSON read as the
+    operation's model (descent/ops.py), passed through `then` (both clients read answers here)."""
+    value = response.text if raw else read(op_id, response.json() if response.content else None)
+    return then(value) if then is not None else value
+
+
 class ClientOps:
     """Operations that need no run: create and list runs, saved runs, lessons, the registry and health."""
+
+    token: str | None
+
+    def auth_headers(self) -> dict[str, str]:
+        """Headers every request carries (the token)."""
+        return {"Authorization": f"Bearer {self.token}"} if self.token else {}
 
     def _call(self, op_id: str, *, path: dict[str, Any] | None = None, json: Any = None,
               params: dict[str, Any] | None = None, raw: bool = False, then: Then = None) -> Any:

@@ -17,10 +17,10 @@ from urllib.parse import quote
 
 import httpx
 
-from descent.base import ClientOps, RunOps, Then
+from descent.base import ClientOps, RunOps, Then, answer
 from descent.classroom import Attempt, Challenge, Watched
 from descent.errors import check
-from descent.ops import OPERATIONS, read
+from descent.ops import OPERATIONS
 from descent.stream import Stream
 
 DEFAULT_URL = "http://127.0.0.1:8000"
@@ -50,19 +50,10 @@ class Client(ClientOps):
         self.http = httpx.Client(base_url=self.base_url, headers=auth_headers(token), timeout=timeout,
                                  **httpx_options)
 
-    def auth_headers(self) -> dict[str, str]:
-        """Headers every request carries (the token)."""
-        return auth_headers(self.token)
-
     def _call(self, op_id: str, *, path: dict[str, Any] | None = None, json: Any = None,
               params: dict[str, Any] | None = None, raw: bool = False, then: Then = None) -> Any:
         method, url, query = request_args(op_id, path, params)
-        response = check(self.http.request(method, url, json=json, params=query))
-        if raw:
-            value: Any = response.text
-        else:
-            value = read(op_id, response.json() if response.content else None)
-        return then(value) if then is not None else value
+        return answer(op_id, check(self.http.request(method, url, json=json, params=query)), raw, then)
 
     def _run(self, state: Any) -> Run:
         return Run(self, state)

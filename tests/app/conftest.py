@@ -9,9 +9,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import anyio
 import pytest
-from starlette.websockets import WebSocketDisconnect
 
 with warnings.catch_warnings():
     # Starlette asks for httpx2 instead of httpx; the warning is about the test client, not the app.
@@ -82,30 +80,11 @@ def new_run(client: TestClient, body: dict[str, Any] | None = None) -> dict[str,
     return state
 
 
-RECV_TIMEOUT = 10.0  # seconds: a missing message fails the test instead of hanging it
-
-
-def recv(ws: WebSocketTestSession, timeout: float = RECV_TIMEOUT) -> dict[str, Any]:
-    """The next websocket message, parsed strictly and checked against its model; fails after `timeout` seconds
-    without one."""
-    stream = getattr(ws, "_send_rx", None)  # the test session's queue of messages from the app
-    if stream is None:
-        text = ws.receive_text()
-    else:
-
-        async def receive() -> Any:
-            with anyio.fail_after(timeout):
-                return await stream.receive()
-
-        try:
-            message = ws.portal.call(receive)
-        except TimeoutError:
-            raise AssertionError(f"no websocket message within {timeout} s") from None
-        if message["type"] == "websocket.close":
-            raise WebSocketDisconnect(message.get("code", 1000), message.get("reason", ""))
-        text = message["text"]
-    msg: dict[str, Any] = strict_loads(text)
-    server_message.validate_python(msg)  # every message the server sends has its model (app/schemas_socket_out.py)
+def recv(ws: WebSocketTestSession) -> dict[str, Any]:
+    """The next websocket message, parsed strictly and checked against its model (app/schemas_socket_out.py);
+    a missing one hangs until the test's pytest timeout."""
+    msg: dict[str, Any] = strict_loads(ws.receive_text())
+    server_message.validate_python(msg)
     return msg
 
 

@@ -234,12 +234,10 @@ def test_openapi_documents_the_network_and_lecture_routes(client: StrictClient) 
 
 
 # ----- the websocket ----------------------------------------------------------------------------------------
-def frames_until(ws: Any, done: Any, limit: float = 10.0) -> list[dict[str, Any]]:
-    """Frames read until done(frames) holds (or the time limit)."""
+def frames_until(ws: Any, done: Any) -> list[dict[str, Any]]:
+    """Frames read until done(frames) holds (a run that never gets there hangs until the pytest timeout)."""
     got: list[dict[str, Any]] = []
-    end = time.monotonic() + limit
     while not done(got):
-        assert time.monotonic() < end, "not reached in time"
         m = recv(ws)
         if m["type"] == "frame":
             got.append(m)
@@ -266,7 +264,7 @@ def test_stream_carries_weights_grids_and_hidden_units(client: StrictClient) -> 
         _, seen = recv_until(ws, "status", where=lambda m: m["status"] == "paused")
         t = client.get(url(s, "")).json()["t"]
         final = [m for m in frames + seen if m.get("grid_t") == t]  # the final weights' grid: sent, or to come
-        last = final[-1] if final else frames_until(ws, lambda f: bool(f) and f[-1].get("grid_t") == t, 5.0)[-1]
+        last = final[-1] if final else frames_until(ws, lambda f: bool(f) and f[-1].get("grid_t") == t)[-1]
         assert last["grid"] == client.get(url(s, "predict"), params={"n": 60}).json()
         assert last["hidden"] == client.get(url(s, "hidden"), params={"n": 24}).json()
         ws.send_json({"type": "reset"})
@@ -330,12 +328,15 @@ def test_grids_are_computed_once_for_every_watcher_within_the_time_budget(client
     s = new_run(client, {"problem": XOR, "optimizer": {"lr": 0.3}, "stop": ENDLESS})
     net = client.app.state.store.entries[s["id"]].player.net  # type: ignore[attr-defined]
     computed: list[tuple[Any, frozenset[int]]] = []
+    spans: list[tuple[float, float]] = []  # when each computation began and ended
     compute = net.compute
 
     def slow_compute(views: Any, keep: Any) -> float:
-        time.sleep(0.05)  # as if the network were big: 50 ms per grid
+        began = time.monotonic()
         computed.append((net.key(), frozenset(views)))
-        return float(compute(views, keep)) + 0.05
+        cost = float(compute(views, keep))
+        spans.append((began, time.monotonic()))
+        return cost + 0.05  # as if the network were big: 50 ms per grid
 
     monkeypatch.setattr(net, "compute", slow_compute)
     with client.websocket_connect(url(s, "stream")) as a, client.websocket_connect(url(s, "stream")) as b:
@@ -343,13 +344,12 @@ def test_grids_are_computed_once_for_every_watcher_within_the_time_budget(client
         b.send_json({"type": "subscribe", "grid_hz": 10})
         recv_until(b, "subscribed")
         a.send_json({"type": "play", "speed": 500})
-        start = time.monotonic()
         got_a = frames_until(a, lambda f: sum("grid" in m for m in f) >= 3)
         got_b = frames_until(b, lambda f: sum("grid" in m for m in f) >= 3)
         a.send_json({"type": "pause"})
-        elapsed = time.monotonic() - start
     assert len(computed) == len(set(computed))  # each grid once per state of the weights, whoever watches
     keys = {m["grid_t"]: m["grid"] for m in got_a + got_b if "grid" in m}
     assert len(keys) < len([m for m in got_a + got_b if "grid" in m])  # both watchers got the same grids
     # 50 ms of grid work waits 200 ms for the next: under 20 % of the time, however fast the clients ask.
-    assert len(computed) <= 2 + elapsed / 0.25
+    gaps = [later[0] - earlier[1] for earlier, later in zip(spans, spans[1:], strict=False)]
+    assert len(gaps) >= 2 and min(gaps) >= 0.2 - 1e-3, gaps

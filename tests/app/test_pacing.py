@@ -3,7 +3,7 @@ of stepping time per playing run; and the load reported by /api/health."""
 
 from __future__ import annotations
 
-import time
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -11,6 +11,9 @@ import pytest
 from app.live.feed import tail
 from app.live.pacing import BUSY, IDLE, MIN_HZ, MIN_SHARE, STEP_SHARE, Pacer
 from app.live.stepping import TICK_BUDGET
+from app.main import create_app
+from app.settings import Settings
+from tests.app.clock import VirtualTimeLoop, loop_factory
 from tests.app.conftest import StrictClient, new_run, recv, recv_until, wait_for
 
 
@@ -77,6 +80,14 @@ def test_a_frame_carries_at_most_cap_records_shared_in_proportion(cursor: list[i
     assert sum(kept) == min(cap, sum(pending)) and dropped == sum(pending) - sum(kept)
 
 
+@pytest.fixture
+def timed() -> Iterator[tuple[StrictClient, VirtualTimeLoop]]:
+    """A client of an app whose event loop runs on virtual time (tests/app/clock.py), and that loop."""
+    made: list[VirtualTimeLoop] = []
+    with StrictClient(create_app(Settings()), backend_options={"loop_factory": loop_factory(made)}) as c:
+        yield c, made[0]
+
+
 def held_pace(client: StrictClient, hz: float, share: float | None = None) -> Pacer:
     """The app's pacer, held at `hz` (and `share`) whatever it measures."""
     pacer: Pacer = client.app.state.pacer  # type: ignore[attr-defined]
@@ -87,40 +98,41 @@ def held_pace(client: StrictClient, hz: float, share: float | None = None) -> Pa
     return pacer
 
 
-def frames_for(ws: Any, seconds: float) -> list[dict[str, Any]]:
-    """The frames received over `seconds` of playing."""
-    frames: list[dict[str, Any]] = []
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        m = recv(ws)
-        if m["type"] == "frame":
-            frames.append(m)
-    return frames
+def play_for(ws: Any, loop: VirtualTimeLoop, speed: float, frames: int) -> tuple[list[dict[str, Any]], int, float]:
+    """Play until `frames` frames with steps came, then pause: (those frames, the run's t when it paused, the
+    virtual seconds from play to pause, a little more)."""
+    start = loop.now
+    ws.send_json({"type": "play", "speed": speed})
+    got: list[dict[str, Any]] = []
+    while len(got) < frames:
+        frame, _ = recv_until(ws, "frame", where=lambda m: bool(m["steps"]))
+        got.append(frame)
+    ws.send_json({"type": "pause"})
+    paused, _ = recv_until(ws, "status", where=lambda m: m["status"] == "paused")
+    return got, paused["t"], loop.now - start
 
 
-def test_a_busy_servers_pace_caps_every_clients_frames_and_each_frame_carries_every_step(client: StrictClient) -> None:
+def test_a_busy_servers_pace_caps_every_clients_frames_and_each_frame_carries_every_step(
+        timed: tuple[StrictClient, VirtualTimeLoop]) -> None:
+    client, loop = timed
     held_pace(client, MIN_HZ)
     run = new_run(client, {"stop": {"grad_norm": None, "max_steps": None}})
     with client.websocket_connect(f"/api/runs/{run['id']}/stream") as ws:
         recv(ws)
-        ws.send_json({"type": "play", "speed": 600})
-        recv_until(ws, "frame", where=lambda m: bool(m["steps"]))
-        frames = frames_for(ws, 2.0)
-        ws.send_json({"type": "pause"})
-    assert 0.4 * 2 * MIN_HZ <= len(frames) <= 2 * MIN_HZ + 2  # the server's pace, not the client's 30
+        frames, t, seconds = play_for(ws, loop, 600, 36)  # 3 s at 12 frames a second; at 30, 1.2 s
+    assert len(frames) <= seconds * MIN_HZ + 2  # the server's pace, not the client's 30
     ts = [s["t"] for f in frames for s in f["steps"]]
-    assert ts == list(range(ts[0], ts[0] + len(ts)))  # fuller frames, none missing
+    assert ts == list(range(1, len(ts) + 1)) and ts[-1] <= t  # fuller frames, none missing
     assert len(ts) / len(frames) > 600 / 30  # more steps a frame than at 30 frames a second
 
 
-def test_a_playing_run_steps_within_its_share(client: StrictClient) -> None:
+def test_a_playing_run_steps_within_its_share(timed: tuple[StrictClient, VirtualTimeLoop]) -> None:
     """With a stepping share of 0.1 % of wall time, a run asking 20,000 steps a second gets only what fits."""
-    held_pace(client, 30.0, share=0.001)  # 33 µs a tick: a step or two
+    client, loop = timed
+    held_pace(client, 30.0, share=0.001)  # 33 µs a tick: a step or a few
     run = new_run(client, {"stop": {"grad_norm": None, "max_steps": None}})
     with client.websocket_connect(f"/api/runs/{run['id']}/stream") as ws:
         recv(ws)
-        ws.send_json({"type": "play", "speed": 20_000})
-        frames = frames_for(ws, 1.5)
-        ws.send_json({"type": "pause"})
-    steps = sum(len(f["steps"]) for f in frames)
-    assert 0 < steps < 2_000  # unchecked, it would take thousands a second
+        _, t, seconds = play_for(ws, loop, 20_000, 60)  # 2 s at 30 ticks a second
+    assert seconds >= 60 / 30
+    assert t < 0.1 * 20_000 * seconds  # unchecked, a tick would take its 667 steps

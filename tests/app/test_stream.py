@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from typing import Any
 
 import pytest
@@ -27,14 +26,11 @@ def frames_steps(msgs: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [s for m in msgs if m["type"] == "frame" for s in m["steps"]]
 
 
-def quiet(ws: Any, wait: float = 0.3) -> list[dict[str, Any]]:
-    """Ping until the server has nothing more to say; returns what came before the last pong."""
+def quiet(ws: Any) -> list[dict[str, Any]]:
+    """What the server sends before answering a ping (a barrier: every step taken before it comes first)."""
     ws.send_json({"type": "ping"})
     _, before = recv_until(ws, "pong")
-    time.sleep(wait)
-    ws.send_json({"type": "ping"})
-    _, after = recv_until(ws, "pong")
-    return before + after
+    return before
 
 
 def test_hello_has_state_and_history(client: StrictClient) -> None:
@@ -75,10 +71,9 @@ def test_play_streams_every_step_then_pause_stops_frames(client: StrictClient) -
         assert paused["status"] == "paused"
         ts += [s["t"] for s in frames_steps(before)]
         assert ts == list(range(ts[0], ts[0] + len(ts)))
-        assert frames_steps(quiet(ws)) == []  # paused: no more steps
-        t = client.get(f"/api/runs/{run['id']}").json()["t"]
-        assert t == ts[-1]
-        assert player(client, run).task is None
+        assert frames_steps(quiet(ws)) == []  # paused: no more steps ...
+        assert player(client, run).task is None  # ... and no play loop to take any
+        assert client.get(f"/api/runs/{run['id']}").json()["t"] == ts[-1]
 
 
 def test_set_lr_mid_run_is_seen_in_the_next_frames(client: StrictClient) -> None:
@@ -190,7 +185,7 @@ def test_step_reset_and_racers_messages(client: StrictClient) -> None:
         added, _ = recv_until(ws, "racers")
         assert added["action"] == "added" and added["racer"] == 1 and len(added["state"]["racers"]) == 2
         ws.send_json({"type": "step", "n": 1})
-        steps = frames_steps(quiet(ws, 0.05))
+        steps = frames_steps(quiet(ws))
         assert sorted((s["racer"], s["t"]) for s in steps) == [(0, 1), (1, 0), (1, 1)]
         ws.send_json({"type": "remove_racer", "racer": 0})
         removed, _ = recv_until(ws, "racers")
@@ -244,10 +239,7 @@ def test_last_client_leaving_stops_the_play_loop(client: StrictClient) -> None:
         assert task is not None and not task.done()
     wait_for(task.done)
     assert p.task is None and p.clients == [] and p.playing is False
-    t = client.get(f"/api/runs/{run['id']}").json()
-    time.sleep(0.2)
-    t2 = client.get(f"/api/runs/{run['id']}").json()
-    assert t["t"] == t2["t"] and t2["status"] == "paused"
+    assert client.get(f"/api/runs/{run['id']}").json()["status"] == "paused"  # no play loop: no more steps
 
 
 def test_one_of_two_clients_leaving_keeps_playing(client: StrictClient) -> None:
@@ -297,7 +289,7 @@ def test_slow_client_gets_the_newest_steps_and_a_drop_count(make_client: Any) ->
     with c.websocket_connect(url(run)) as ws:
         recv(ws)
         c.post(f"/api/runs/{run['id']}/step", json={"n": 500})
-        frames = [m for m in quiet(ws, 0.05) if m["type"] == "frame" and m["steps"]]
+        frames = [m for m in quiet(ws) if m["type"] == "frame" and m["steps"]]
         ts = [s["t"] for s in frames_steps(frames)]
         dropped = sum(f.get("dropped", 0) for f in frames)
         assert ts[-1] == 500 and len(ts) + dropped == 500 and len(ts) <= 100 * len(frames)

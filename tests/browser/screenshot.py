@@ -32,7 +32,7 @@ def play_to_the_zigzag(page: Page, base: str) -> None:
 
 def main(out: Path) -> None:
     shoot(out, SETUP, "() => window.__descent && window.__descent.box && window.__descent.socketOpen()",
-          play_to_the_zigzag, settle=0.6)
+          play_to_the_zigzag, frames=36)
 
 
 if __name__ == "__main__":

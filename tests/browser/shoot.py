@@ -3,19 +3,19 @@ bring the page to the moment, and save a VIEWPORT-sized picture."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from pathlib import Path
 
 from playwright.sync_api import Page, sync_playwright
 
-from tests.browser.conftest import CHROMIUM_ARGS, PROBES, VIEWPORT, Server, chromium_path
+from tests.browser.conftest import CHROMIUM_ARGS, PROBES, VIEWPORT, Server, chromium_path, settle
 
 
-def shoot(out: Path, setup: str, ready: str, act: Callable[[Page, str], None], settle: float = 1.0,
+def shoot(out: Path, setup: str, ready: str, act: Callable[[Page, str], None], frames: int = 60,
           url: str | None = None) -> None:
     """Open `setup` (a query string) once `ready` (a JS condition) holds, call act(page, base URL), move the
-    pointer out of the way, wait `settle` seconds for the charts, and save the page to `out`."""
+    pointer out of the way, wait `frames` animation frames for the charts (a wait on the page, not a sleep),
+    and save the page to `out`."""
     server = None if url else Server()
     base = (url or (server.url if server else "")).rstrip("/")
     try:
@@ -27,7 +27,7 @@ def shoot(out: Path, setup: str, ready: str, act: Callable[[Page, str], None], s
             page.wait_for_function(ready, timeout=60_000)
             act(page, base)
             page.mouse.move(5, 890)
-            time.sleep(settle)
+            settle(page, frames)
             page.screenshot(path=str(out))
             browser.close()
     finally:

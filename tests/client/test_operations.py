@@ -62,9 +62,9 @@ def test_every_client_operation_is_a_server_operation(live: LiveServer) -> None:
 def test_each_public_method_calls_the_operation_mapped_to_it() -> None:
     for owner, base in BASES.items():
         for name, fn in vars(base).items():
-            if name.startswith("_") or not callable(fn):
-                continue
             caller = f"{owner}.{name}"
+            if name.startswith("_") or not callable(fn) or caller in NOT_OPERATIONS:
+                continue
             assert caller in BY_CALLER, f"{caller} calls no operation of descent/ops.py"
             source = inspect.getsource(fn)
             named = [op_id for op_id in OPERATIONS if f'"{op_id}"' in source]
