@@ -4,9 +4,13 @@ cut off."""
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
 from typing import Any
 
-from tests.browser.conftest import ConsoleLog, Server, d
+import pytest
+
+from tests.browser.conftest import ConsoleLog, Server, d, shot
 
 OPEN = "() => window.__descent && window.__descent.socketOpen() && window.__descent.box !== null"
 NET_OPEN = "() => window.__descent && window.__descent.socketOpen() && window.__descent.net.problem()"
@@ -26,4 +30,33 @@ def test_the_3d_path_grows_while_the_pointer_rests_on_the_run_panel(
     assert d(page, "box") == box  # drawn by a live update, not by a new landscape
     page.get_by_test_id("play").click()
     page.wait_for_function("() => window.__descent.status === 'paused'")
+    assert console.ours() == []
+
+
+# Each weight heatmap as drawn: [title, width, height] (px of its plot area), from Plotly's own layout.
+PANELS = """() => { const fl = document.getElementById('plot-net-weights')._fullLayout;
+  return (document.getElementById('plot-net-weights').data || []).map((_, l) => {
+    const ax = l === 0 ? '' : String(l + 1);
+    return [fl.annotations[l]?.text ?? '', fl['xaxis' + ax]._length, fl['yaxis' + ax]._length]; }); }"""
+SUP = "⁰¹²³⁴⁵⁶⁷⁸⁹"
+
+
+@pytest.mark.parametrize("size", [(1440, 1000), (390, 844)], ids=["1440x1000", "390x844"])
+def test_every_weight_matrix_of_a_deep_network_has_a_titled_panel(
+        page: Any, server: Server, console: ConsoleLog, shots: Path | None, size: tuple[int, int]) -> None:
+    """Layers [2, 8, 8, 8, 8, 8, 1]: six matrices, each in a panel at least 60 px a side, titled Wˡ with its shape
+    (the output's 8×1 matrix was a thin untitled sliver)."""
+    w, h = size
+    page.set_viewport_size({"width": w, "height": h})
+    page.goto(f"{server.url}/?kind=network&data=circles&hidden=8,8,8,8,8&s3d=0")
+    page.wait_for_function(NET_OPEN)
+    page.wait_for_function("() => (document.getElementById('plot-net-weights').data || []).length === 6")
+    panels = page.evaluate(PANELS)
+    layers = [2, 8, 8, 8, 8, 8, 1]
+    for l, (title, width, height) in enumerate(panels):
+        sup = "".join(SUP[int(c)] for c in str(l + 1))
+        assert re.search(rf"W{sup}\b.*{layers[l]}×{layers[l + 1]}", title), (l, title)
+        assert width >= 60 and height >= 60, (l, width, height)
+    page.get_by_test_id("plot-net-weights").scroll_into_view_if_needed()
+    shot(page, shots, f"i15-weights-deep-{w}x{h}")
     assert console.ours() == []
