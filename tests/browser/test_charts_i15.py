@@ -60,3 +60,31 @@ def test_every_weight_matrix_of_a_deep_network_has_a_titled_panel(
     page.get_by_test_id("plot-net-weights").scroll_into_view_if_needed()
     shot(page, shots, f"i15-weights-deep-{w}x{h}")
     assert console.ours() == []
+
+
+# The slice plot's axis ranges against the grid the server computed, and its plot area in px.
+SLICE = """() => { const g = document.querySelector('[data-testid=slice-plot]'), fl = g._fullLayout, z = g.data[0];
+  return {x: fl.xaxis.range, y: fl.yaxis.range, gx: [z.x[0], z.x.at(-1)], gy: [z.y[0], z.y.at(-1)],
+          w: fl.xaxis._length, h: fl.yaxis._length,
+          blank: z.z.flat().filter((v) => v === null || !Number.isFinite(v)).length}; }"""
+
+
+@pytest.mark.parametrize("size", [(1440, 1000), (1280, 720)], ids=["1440x1000", "1280x720"])
+def test_the_landscape_slice_fills_its_axes(
+        page: Any, server: Server, console: ConsoleLog, shots: Path | None, size: tuple[int, int]) -> None:
+    """The slice J(θ + α·d₁ + β·d₂) covers its whole plot area, square (α and β on one scale) and every cell
+    coloured: the axes used to stretch past the grid (blank bands above and below it, or beside it)."""
+    w, h = size
+    page.set_viewport_size({"width": w, "height": h})
+    page.goto(f"{server.url}/?lesson=mlp&lv=landscape")
+    page.wait_for_function(OPEN.replace("box !== null", "status"))
+    for dirs in ("filter", "random"):
+        page.get_by_test_id("slice-directions").select_option(dirs)
+        page.wait_for_function(f"() => window.__descent.lecture.landscape.directions() === '{dirs}'"
+                               " && document.querySelector('[data-testid=slice-plot]')._fullLayout?.xaxis")
+        s = page.evaluate(SLICE)
+        for got, want in ((s["x"], s["gx"]), (s["y"], s["gy"])):
+            assert got == pytest.approx(want, rel=1e-6, abs=1e-9), s
+        assert abs(s["w"] - s["h"]) <= 2 and s["blank"] == 0, s
+        shot(page, shots, f"i15-landscape-{dirs}-{w}x{h}")
+    assert console.ours() == []
