@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import ConsoleLog, Server, d, shot
 
@@ -87,4 +88,38 @@ def test_the_landscape_slice_fills_its_axes(
             assert got == pytest.approx(want, rel=1e-6, abs=1e-9), s
         assert abs(s["w"] - s["h"]) <= 2 and s["blank"] == 0, s
         shot(page, shots, f"i15-landscape-{dirs}-{w}x{h}")
+    assert console.ours() == []
+
+
+# The status pill and its message: [text, scrollWidth, clientWidth, scrollHeight, clientHeight] of each part shown.
+PILL = """() => ['.status', '.status-word', '.status-text'].map((sel) => { const e = document.querySelector(sel);
+  return [e.textContent.trim(), e.scrollWidth, e.clientWidth, e.scrollHeight, e.clientHeight]; })"""
+PILL_SIZES = [(1440, 1000), (1280, 720), (1024, 768), (900, 800), (390, 844)]
+
+
+def readable(page: Any) -> list:
+    """The parts of the status pill that are empty or cut (by an ellipsis, or by the two-line clamp)."""
+    return [p for p in page.evaluate(PILL) if not p[0] or p[1] > p[2] or p[3] > p[4]]
+
+
+@pytest.mark.parametrize("size", PILL_SIZES, ids=[f"{w}x{h}" for w, h in PILL_SIZES])
+def test_the_status_pill_is_readable(
+        page: Any, server: Server, console: ConsoleLog, shots: Path | None, size: tuple[int, int]) -> None:
+    """A network run's READY (its readout has a fifth number, which squeezed the pill) and a divergence's message
+    are shown whole: not cut off with "…", not clamped, not empty."""
+    w, h = size
+    page.set_viewport_size({"width": w, "height": h})
+    page.goto(f"{server.url}/?kind=network&data=circles&hidden=8,8&s3d=0")
+    page.wait_for_function(NET_OPEN + " && window.__descent.status === 'ready'")
+    expect(page.get_by_test_id("status-word")).to_have_text("ready")
+    assert readable(page) == []
+    if w >= 1280:  # the pill keeps room for a two-line message (it had shrunk to 215 px at 1440)
+        assert page.evaluate("() => document.querySelector('.status').clientWidth") >= 240
+    shot(page, shots, f"i15-pill-network-{w}x{h}")
+    page.goto(f"{server.url}/?s3d=0&speed=2000")
+    page.wait_for_function(OPEN)
+    page.get_by_test_id("preset-big").click()
+    expect(page.get_by_test_id("status-text")).to_contain_text("is above 2/λmax")
+    assert readable(page) == []
+    shot(page, shots, f"i15-pill-diverged-{w}x{h}")
     assert console.ours() == []
