@@ -16,6 +16,7 @@ import { paced } from "./pace.js";
 import { syncRacerMenu } from "./racer_menu.js";
 
 const $ = (id) => document.getElementById(id);
+const HOLD_MS = 3000; // the longest a 3-D redraw waits for a pointer resting on the Run panel
 
 /** The classic charts in their page elements; hooks: onClick(θ), onLeaveBox(). */
 function createClassic(hooks) {
@@ -51,12 +52,20 @@ export function createRender(hooks) {
   let racerKey = ""; // the racers' labels the table's menu shows
   const isClassic = () => view !== "network";
   // A 3-D redraw cannot be interrupted: while the pointer is on the Run panel (Play / Pause, Step, Reset, the
-  // speed) it waits, so a click there is acted on at once.
+  // speed) it waits, so a click there is acted on at once; but at most HOLD_MS in a row, else a pointer left
+  // resting on Play would freeze the 3-D view for the whole run.
   let pointerOnRun = false;
+  let heldSince = 0; // when the current wait began
   const run = $("run-panel");
   run?.addEventListener("pointerenter", () => { pointerOnRun = true; });
   run?.addEventListener("pointerleave", () => { pointerOnRun = false; });
-  const aboutToAct = () => pointerOnRun && S.playing(); // paused or finished: it catches up at once
+  const aboutToAct = () => { // paused or finished: it catches up at once
+    const now = performance.now();
+    if (!pointerOnRun || !S.playing()) heldSince = 0;
+    else if (!heldSince) heldSince = now;
+    else if (now - heldSince >= HOLD_MS) heldSince = 0; // drawn now; the next wait starts afresh
+    return heldSince > 0;
+  };
 
   // Live updates per chart, paced by what each redraw costs: a chart that took d ms waits factor × d before the
   // next, so together they keep the page free for input most of each second. The 3-D view, the costliest by

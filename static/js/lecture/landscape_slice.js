@@ -165,8 +165,11 @@ export function create(el) {
     Plotly.react(plotSlice, traces, baseLayout({
       uirevision: rev,
       margin: { l: 48, r: 8, t: 6, b: 38 },
-      xaxis: axis("α (along d₁)", { range: [slice.alpha[0], slice.alpha[slice.alpha.length - 1]] }),
-      yaxis: axis("β (along d₂)", { range: [slice.beta[0], slice.beta[slice.beta.length - 1]], scaleanchor: "x" }),
+      // α and β on one scale: the plot area shrinks to a square (constrain "domain"), the ranges stay the grid's;
+      // stretching the ranges instead left blank bands beside the slice inside the axes.
+      xaxis: axis("α (along d₁)", { range: [slice.alpha[0], slice.alpha[slice.alpha.length - 1]], constrain: "domain" }),
+      yaxis: axis("β (along d₂)", { range: [slice.beta[0], slice.beta[slice.beta.length - 1]], scaleanchor: "x",
+        constrain: "domain" }),
     }), PLOT_CONFIG);
     if (line) {
       Plotly.react(plotLine, [
