@@ -29,6 +29,7 @@ from app.schema_tools import (
     tagged,
     union_settings,
 )
+from app.schemas_network import SetWeightMsg
 from app.schemas_problems import LinearRegressionSpec, NetworkSpec, SurfaceSpec
 from engine.optimizers import OPTIMIZERS
 from engine.schedules import SCHEDULES
@@ -366,6 +367,7 @@ class PingMsg(Req):
 CLIENT_MESSAGES: dict[str, type[BaseModel]] = {
     "play": PlayMsg, "pause": PauseMsg, "step": StepMsg, "set": SetMsg, "reset": ResetMsg,
     "add_racer": AddRacerMsg, "remove_racer": RemoveRacerMsg, "subscribe": SubscribeMsg, "ping": PingMsg,
+    "set_weight": SetWeightMsg,
 }
 ClientMessage: Any = tagged(CLIENT_MESSAGES, "type", None)
 client_message: TypeAdapter[Any] = TypeAdapter(ClientMessage)

@@ -16,9 +16,10 @@ from fastapi import APIRouter, Body, Query, Response
 from app.compute import check_racer, json_off_loop, network_of
 from app.deps import EntryDep
 from app.errors import RequestError
+from app.netedit import edit_weight
 from app.netview import Box, grid_json, hidden_json, network_json
 from app.schemas import error_responses
-from app.schemas_network import HiddenGrids, NetworkWeights, Outputs, Prediction, PredictPoints
+from app.schemas_network import HiddenGrids, NetworkWeights, Outputs, Prediction, PredictPoints, WeightEdit
 from engine.network import NetworkProblem
 from engine.planes import Plane, make_plane
 from engine.settings import SettingsError
@@ -80,6 +81,17 @@ async def network(entry: EntryDep, racer: Racer = 0) -> Response:
     hidden activations, the head and the loss."""
     problem = network_of(entry, "/network")
     theta = entry.run.theta[check_racer(entry.run, racer)].copy()
+    return await json_off_loop(lambda: network_json(problem, theta))
+
+
+@router.patch("/{run_id}/network", response_model=NetworkWeights, summary="Set one weight of a network live",
+              responses=error_responses(400))
+async def set_weight(entry: EntryDep, body: Annotated[WeightEdit, Body()]) -> Response:
+    """W[i][j] of `layer` (or the bias b[j] when i is null) becomes `value` now; the next step starts from it, and
+    the run's event log keeps it (replays, exports and forks reproduce it). Answers the racer's weights, as GET."""
+    problem = network_of(entry, "PATCH /network")
+    await edit_weight(entry.player, body)
+    theta = entry.run.theta[body.racer].copy()
     return await json_off_loop(lambda: network_json(problem, theta))
 
 

@@ -19,6 +19,7 @@ from starlette.websockets import WebSocketDisconnect, WebSocketState
 from app.client import Client
 from app.errors import RequestError, message_of
 from app.limits import Throttle
+from app.netedit import edit_weight
 from app.player import Player
 from app.schemas import (
     CLIENT_MESSAGES,
@@ -29,6 +30,7 @@ from app.schemas import (
     RemoveRacerMsg,
     ResetMsg,
     SetMsg,
+    SetWeightMsg,
     StepMsg,
     SubscribeMsg,
     client_message,
@@ -96,6 +98,8 @@ async def handle(msg: Any, client: Client, player: Player) -> None:
     elif isinstance(msg, SubscribeMsg):
         client.push(client.subscribe(msg))
         player.subscribed(client)
+    elif isinstance(msg, SetWeightMsg):
+        await edit_weight(player, msg)
     elif isinstance(msg, PingMsg):
         client.push({"type": "pong"}, flush=True)  # a barrier: every step taken before the ping precedes it
 
