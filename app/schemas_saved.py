@@ -143,6 +143,8 @@ class ImportRun(Req):
     clock: Annotated[int, Field(ge=0, le=MAX_CLOCK), INTEGRAL] = Field(0, description="step rounds to replay")
     state: dict[str, Any] | None = Field(None, description="ignored (the replay computes it)")
     history: dict[str, Any] | None = Field(None, description="ignored (the replay computes it)")
+    page: dict[str, Any] | None = Field(None, description="ignored: the page's view toggles, which the page "
+                                                          "restores itself when it imports the document")
 
 
 # ----- responses -----------------------------------------------------------------------------------
