@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any
 
+from engine.racers import peek_batches, uses_batches
 from engine.settings import SettingsError
 
 if TYPE_CHECKING:
@@ -47,14 +48,30 @@ def apply_weight(run: Run, racer: int, layer: int, i: int | None, j: int, value:
     if not (isinstance(value, int | float) and math.isfinite(value) and abs(value) <= WEIGHT_MAX):
         raise SettingsError("value", f"must be a finite number between {-WEIGHT_MAX:g} and {WEIGHT_MAX:g}, got {value}")
     run.theta[racer, k] = float(value)
-    loss, grad = run._evaluate(run.theta[racer : racer + 1])
-    run.loss[racer], run.grad[racer] = loss[0], grad[0]
     r = run.racers[racer]
+    _reevaluate(run, racer)
     r.extra.pop("metrics_key", None)  # its train/test figures are those of the new weights
     if r.status in ("converged", "stopped"):  # a test that held may not hold now: the racer can go on
         r.status, r.stop_reason = ("paused" if r.t else "ready"), None
         run._check_stop(racer)
     run._set_active()
+
+
+def _reevaluate(run: Run, racer: int) -> None:
+    """J and ∇J of the racer at its edited θ, as the run records them after a step (Run._evaluate_at): the full
+    ones, or, where every racer steps on mini-batches of costly data, the next batch's (computed ahead, so the
+    next step uses it). A batch gradient computed ahead at the old θ is dropped either way."""
+    r = run.racers[racer]
+    r.ahead = None
+    theta = run.theta[racer : racer + 1]
+    n = run.problem.n_train
+    batch = None
+    if not run.problem.cheap_full_eval and all(uses_batches(x, n) for x in run.racers):
+        batch = peek_batches(r, n)[0]
+    loss, grad = run.problem.loss_grad(theta, batch) if batch is not None else run._evaluate(theta)
+    if batch is not None:
+        r.ahead = (batch, loss, grad)
+    run.loss[racer], run.grad[racer] = loss[0], grad[0]
 
 
 def set_weight(run: Run, layer: int, i: int | None, j: int, value: float, racer: int = 0) -> None:

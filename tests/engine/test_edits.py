@@ -49,6 +49,20 @@ def test_loss_and_gradient_follow_the_edit_and_the_next_step_starts_from_it() ->
     assert np.array_equal(run.theta[0], theta - 0.3 * grad[0])  # plain GD from the edited weights
 
 
+@pytest.mark.parametrize("n", [120, 3000])  # small data, and data big enough to step on batches computed ahead
+def test_on_mini_batches_the_next_step_uses_the_batch_gradient_at_the_edited_weights(n: int) -> None:
+    problem = {**NETWORK, "data": {**NETWORK["data"], "n": n}}
+    run = build_run({"problem": problem, "optimizer": {"name": "gd", "lr": 0.3, "batch_size": 8},
+                     "stop": ENDLESS, "seed": 4})
+    run.step(7)
+    set_weight(run, 0, 1, 1, -0.8)
+    theta = run.theta[0].copy()
+    batch = run.peek_batch(0)
+    _, grad = run.problem.loss_grad(theta[None].copy(), batch)
+    run.step(1)
+    assert np.allclose(run.theta[0], theta - 0.3 * grad[0], rtol=0, atol=1e-12)
+
+
 def test_replay_and_fork_reproduce_an_edited_run_bit_for_bit() -> None:
     run = network_run(momentum=0.9)
     run.step(30)
