@@ -235,6 +235,10 @@ export function createNetworkView() {
 
   /** A click on the diagram: an edge's weight to type in, or a neuron to see big. */
   function onPick(h, at) {
+    if (!h) {
+      editor.close(); // a click beside every edge and neuron
+      return;
+    }
     if (h.type === "node") {
       editor.close();
       if (!zoom.open(h.l, h.i)) toast.info(h.l === 0 ? "an input is the plane itself: click a hidden or output neuron"

@@ -5,7 +5,7 @@
 // shows its current value, refreshed at every redraw.
 //
 // A click on an edge (or a bias edge) or a neuron calls hooks.onPick(item, {x, y}) with the item as pick() names
-// it and the click's position in the container (network_view.js edits the weight, or shows the neuron big).
+// it (null: a click beside them) and the click's position in the container (network_view.js edits the weight, or shows the neuron big).
 //
 // createDiagram(container, hooks) → {reset, update, draw, highlight, highlighted, probes}: each call is one diagram.
 
@@ -91,7 +91,7 @@ export function createDiagram(container, hooks = {}) {
     if (!geo) return;
     const r = canvas.getBoundingClientRect();
     const h = pick(geo, layers, ev.clientX - r.left, ev.clientY - r.top);
-    if (h && h.type !== "bias") hooks.onPick?.(h, { x: ev.clientX - r.left, y: ev.clientY - r.top });
+    hooks.onPick?.(h && h.type !== "bias" ? h : null, { x: ev.clientX - r.left, y: ev.clientY - r.top });
   }
 
   new ResizeObserver(resize).observe(el);
