@@ -11,9 +11,9 @@ from typing import Annotated, Any
 
 from pydantic import Field
 
-from app.schema_tools import NonNegative
-from app.schemas import Req, Resp
+from app.schema_tools import NonNegative, Req, Resp
 from engine.datasets2d import MAX_POINTS
+from engine.edits import WEIGHT_MAX
 from engine.tables import MAX_FEATURES
 
 Num = float | None  # null where a value is not finite
@@ -46,6 +46,18 @@ class NetworkWeights(Resp):
     activation: list[str] = Field(description="of each hidden layer")
     head: str
     loss: str
+
+
+class WeightEdit(Req):
+    """One weight set by hand, live (as a click on an edge of the page's diagram): W[i][j] of `layer`, the weight
+    from unit i below to unit j above as GET /network's layers[layer].W gives it, or the bias b[j] when i is
+    null. The next step starts from it; it is kept in the run's event log, so replays, exports and forks have it."""
+
+    racer: NonNegative = Field(0, description="whose weights (0: the first racer)")
+    layer: NonNegative = Field(description="the layer of weights, 0 for the one after the inputs")
+    i: NonNegative | None = Field(None, description="the unit below (an input for layer 0); null: the bias")
+    j: NonNegative = Field(description="the unit above")
+    value: float = Field(ge=-WEIGHT_MAX, le=WEIGHT_MAX, allow_inf_nan=False, description="the new weight")
 
 
 class Plane(Resp):

@@ -26,6 +26,7 @@ from app.schemas import (
     Status,
     StopPatch,
 )
+from app.schemas_network import WeightEdit
 
 FORMAT: Literal["descent-run"] = "descent-run"
 VERSION: Literal[1] = 1
@@ -84,8 +85,15 @@ class RemoveRacerEvent(_Event):
     racer: NonNegative
 
 
+class WeightEvent(_Event, WeightEdit):
+    """One weight set by hand (as PATCH /api/runs/{id}/network)."""
+
+    type: Literal["weight"]
+
+
 EVENTS: dict[str, type[_Event]] = {
     "set": SetEvent, "stop": StopEvent, "add_racer": AddRacerEvent, "remove_racer": RemoveRacerEvent,
+    "weight": WeightEvent,
 }
 
 
@@ -135,6 +143,8 @@ class ImportRun(Req):
     clock: Annotated[int, Field(ge=0, le=MAX_CLOCK), INTEGRAL] = Field(0, description="step rounds to replay")
     state: dict[str, Any] | None = Field(None, description="ignored (the replay computes it)")
     history: dict[str, Any] | None = Field(None, description="ignored (the replay computes it)")
+    page: dict[str, Any] | None = Field(None, description="ignored: the page's view toggles, which the page "
+                                                          "restores itself when it imports the document")
 
 
 # ----- responses -----------------------------------------------------------------------------------

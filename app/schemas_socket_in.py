@@ -1,5 +1,5 @@
 """Pydantic models of the messages a client sends on a websocket (play, pause, step, set, reset, add_racer,
-remove_racer, subscribe, ping); what the server sends is in app/schemas_socket_out.py.
+remove_racer, subscribe, set_weight, ping); what the server sends is in app/schemas_socket_out.py.
 
 `client_message` reads one by its `type`; app/live/handlers.py carries each type out.
 """
@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field, TypeAdapter
 
 from app.schema_tools import INTEGRAL, NonNegative, Positive, Req, tagged
 from app.schemas import OptimizerPatch, OptimizerSpec, Params, StopPatch
+from app.schemas_network import WeightEdit
 from engine.tables import MAX_FEATURES
 
 
@@ -90,6 +91,12 @@ class SubscribeMsg(Req):
         None, description="a slice's second feature (default 1)")
 
 
+class SetWeightMsg(WeightEdit):
+    """Set one weight of a network live (as PATCH /api/runs/{id}/network)."""
+
+    type: Literal["set_weight"]
+
+
 class PingMsg(Req):
     """Answered with {"type": "pong"}."""
 
@@ -99,6 +106,7 @@ class PingMsg(Req):
 CLIENT_MESSAGES: dict[str, type[BaseModel]] = {
     "play": PlayMsg, "pause": PauseMsg, "step": StepMsg, "set": SetMsg, "reset": ResetMsg,
     "add_racer": AddRacerMsg, "remove_racer": RemoveRacerMsg, "subscribe": SubscribeMsg, "ping": PingMsg,
+    "set_weight": SetWeightMsg,
 }
 ClientMessage: Any = tagged(CLIENT_MESSAGES, "type", None)
 client_message: TypeAdapter[Any] = TypeAdapter(ClientMessage)

@@ -200,6 +200,11 @@ class RunOps:
         """A network's weights (layers[l] = {W, b}), counts, sizes, activations, head and loss."""
         return self._op("network_api_runs__run_id__network_get", racer=racer)
 
+    def set_weight(self, layer: int, i: int | None, j: int, value: float, racer: int = 0) -> Any:
+        """Set W[i][j] of `layer` (i None: the bias b[j]) live; answers the racer's weights, as network()."""
+        body = {"layer": layer, "i": i, "j": j, "value": value, "racer": racer}
+        return self._op("set_weight_api_runs__run_id__network_patch", json=body)
+
     def predict(self, n: int = 100, racer: int = 0, **box: Any) -> Any:
         """The network's output over the input plane (decision regions), or its fitted curve (one input)."""
         return self._op("predict_grid_api_runs__run_id__predict_get", n=n, racer=racer, **box)

@@ -84,6 +84,8 @@ OPERATIONS: dict[str, Operation] = {
     "flow_api_runs__run_id__flow_get": Operation("GET", RUN + "/flow", "Run.flow", Flow),
     # network
     "network_api_runs__run_id__network_get": Operation("GET", RUN + "/network", "Run.network", NetworkWeights),
+    "set_weight_api_runs__run_id__network_patch": Operation(
+        "PATCH", RUN + "/network", "Run.set_weight", NetworkWeights),
     "predict_grid_api_runs__run_id__predict_get": Operation("GET", RUN + "/predict", "Run.predict", Prediction),
     "predict_points_api_runs__run_id__predict_post": Operation(
         "POST", RUN + "/predict", "Run.predict_points", Outputs),

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from engine.datasets import DataError, LineConfig, make_line, parse_csv, validate_points
+from engine.edits import apply_weight_event
 from engine.network_build import build_network
 from engine.problems import LinearRegression, Problem
 from engine.run import Run
@@ -72,7 +73,7 @@ def build_run(spec: dict[str, Any], event_cap: int | None = None) -> Run:
                race=race, problem_spec=pspec, event_cap=event_cap)
 
 
-EVENTS = ("set", "stop", "add_racer", "remove_racer")
+EVENTS = ("set", "stop", "add_racer", "remove_racer", "weight")
 
 
 def check_event(run: Run, ev: Any, i: int, clock: int) -> int:
@@ -86,7 +87,7 @@ def check_event(run: Run, ev: Any, i: int, clock: int) -> int:
 
 
 def apply_event(run: Run, ev: dict[str, Any]) -> None:
-    """Make one logged live change again (set, stop, add_racer or remove_racer)."""
+    """Make one logged live change again (set, stop, add_racer, remove_racer or a weight edit)."""
     kind = ev["type"]
     if kind == "set":
         run.set_optimizer(ev.get("optimizer") or {}, racer=int(ev.get("racer") or 0))
@@ -94,6 +95,8 @@ def apply_event(run: Run, ev: dict[str, Any]) -> None:
         run.set_stop(ev.get("stop") or {})
     elif kind == "add_racer":
         run.add_racer(ev.get("racer") or {})
+    elif kind == "weight":
+        apply_weight_event(run, ev)
     else:
         run.remove_racer(int(ev.get("racer") or 0))
 

@@ -22,6 +22,7 @@ from app.schemas_socket_in import (
     RemoveRacerMsg,
     ResetMsg,
     SetMsg,
+    SetWeightMsg,
     StepMsg,
     SubscribeMsg,
 )
@@ -73,13 +74,17 @@ async def subscribe(msg: SubscribeMsg, client: Client, player: Player) -> None:
     player.subscribed(client)
 
 
+async def set_weight(msg: SetWeightMsg, client: Client, player: Player) -> None:
+    await player.set_weight(msg.layer, msg.i, msg.j, msg.value, msg.racer)
+
+
 async def ping(msg: PingMsg, client: Client, player: Player) -> None:
     client.push(Pong(), flush=True)  # a barrier: every step taken before the ping precedes it
 
 
 HANDLERS: dict[str, Handler] = {
     "play": play, "pause": pause, "step": step, "set": set_settings, "reset": reset, "add_racer": add_racer,
-    "remove_racer": remove_racer, "subscribe": subscribe, "ping": ping,
+    "remove_racer": remove_racer, "subscribe": subscribe, "set_weight": set_weight, "ping": ping,
 }
 assert HANDLERS.keys() == CLIENT_MESSAGES.keys(), "every client message type has exactly one handler"
 

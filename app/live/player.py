@@ -26,6 +26,7 @@ from app.run_specs import server_stop
 from app.schemas_socket_out import ErrorMsg, Hello, RacersMsg, Reset, ServerMessage, StatusMsg
 from app.settings import Settings
 from app.views import records
+from engine.edits import set_weight
 from engine.run import Run
 from engine.settings import SettingsError
 
@@ -187,6 +188,15 @@ class Player:
         """Change a racer's optimiser settings and/or the stopping tests; both are checked before either applies."""
         async with self.lock:
             self.run.change(optimizer, server_stop(stop, self.settings), racer)
+        self.changed()
+
+    async def set_weight(self, layer: int, i: int | None, j: int, value: float, racer: int = 0) -> None:
+        """Set W[i][j] of a network's `layer` (i None: the bias b[j]) live, logged for replays; the next step
+        starts from it, and watchers get the new weights in their next frame."""
+        async with self.lock:
+            set_weight(self.run, layer, i, j, value, racer=racer)
+            if self.net is not None and racer == 0:
+                self.net.epoch += 1  # racer 0's weights jumped without a step: frames and grids carry them again
         self.changed()
 
     async def reset(self, params: list[float] | None) -> None:

@@ -17,7 +17,7 @@ from starlette.datastructures import State
 from app.errors import RequestError, field_loc
 from app.live.stepping import advance
 from app.run_specs import engine_spec, server_stop
-from app.schemas_saved import AddRacerEvent, ImportRun, RemoveRacerEvent, SetEvent, StopEvent
+from app.schemas_saved import AddRacerEvent, ImportRun, RemoveRacerEvent, SetEvent, StopEvent, WeightEvent
 from app.settings import Settings
 from app.store import Entry
 from app.views import message
@@ -85,7 +85,7 @@ def engine_document(doc: ImportRun, settings: Settings, where: Sequence[str | in
             raise RequestError((*loc, "clock"), f"must be ≥ the clock before it ({last}) and ≤ clock ({doc.clock}), "
                                                 f"got {ev.clock}")
         last = ev.clock
-        if isinstance(ev, SetEvent | RemoveRacerEvent) and ev.racer >= racers:
+        if isinstance(ev, SetEvent | RemoveRacerEvent | WeightEvent) and ev.racer >= racers:
             raise RequestError((*loc, "racer"), f"no racer {ev.racer} (the run has {racers} then)")
         if isinstance(ev, RemoveRacerEvent) and racers == 1:
             raise RequestError((*loc, "racer"), "a run keeps at least one racer")

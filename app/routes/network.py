@@ -18,7 +18,7 @@ from app.deps import EntryDep
 from app.errors import RequestError
 from app.live.netview import Box, grid_json, hidden_json, network_json
 from app.schemas import error_responses
-from app.schemas_network import HiddenGrids, NetworkWeights, Outputs, Prediction, PredictPoints
+from app.schemas_network import HiddenGrids, NetworkWeights, Outputs, Prediction, PredictPoints, WeightEdit
 from engine.network import NetworkProblem
 from engine.planes import Plane, make_plane
 from engine.settings import SettingsError
@@ -80,6 +80,17 @@ async def network(entry: EntryDep, racer: Racer = 0) -> Response:
     hidden activations, the head and the loss."""
     problem = network_of(entry, "/network")
     theta = entry.run.params(racer)
+    return await json_off_loop(lambda: network_json(problem, theta))
+
+
+@router.patch("/{run_id}/network", response_model=NetworkWeights, summary="Set one weight of a network live",
+              responses=error_responses(400))
+async def set_weight(entry: EntryDep, body: Annotated[WeightEdit, Body()]) -> Response:
+    """W[i][j] of `layer` (or the bias b[j] when i is null) becomes `value` now; the next step starts from it, and
+    the run's event log keeps it (replays, exports and forks reproduce it). Answers the racer's weights, as GET."""
+    problem = network_of(entry, "PATCH /network")
+    await entry.player.set_weight(body.layer, body.i, body.j, body.value, body.racer)
+    theta = entry.run.params(body.racer)
     return await json_off_loop(lambda: network_json(problem, theta))
 
 

@@ -3,6 +3,8 @@
 
 import { fmt, logScale, plain, roundSig } from "./format.js";
 import { SEED_MAX, START_MAX, checked, mark } from "./checks.js";
+import { createBeta } from "./beta_control.js";
+import { dataSeed } from "./data_seed.js";
 
 const LR = { lo: 1e-4, hi: 10 }; // the slider's range (the number box takes any allowed value)
 const SPEED = { lo: 1, hi: 5000 };
@@ -99,6 +101,8 @@ export function createControls(registry, intents, limits = {}) {
   for (const [id, key] of toggles) $(id).addEventListener("change", () => intents.setView({ [key]: $(id).checked }));
 
   $("copy-link").addEventListener("click", () => intents.copyLink());
+  $("new-data").addEventListener("click", () => intents.newData());
+  const beta = createBeta(registry, intents);
 
   // The random-guessing box: four numbers, each checked, and low < high on each axis.
   const boxInputs = [...document.querySelectorAll("#guess-box [data-box]")];
@@ -168,7 +172,10 @@ export function createControls(registry, intents, limits = {}) {
     $("log-grad").checked = !!config.view.logGrad;
     $("show-3d").checked = !!config.view.surface3d;
     if ($("show-step-arrows")) $("show-step-arrows").checked = config.view.stepArrows !== false;
-
+    beta.sync(config);
+    const seed = dataSeed(config);
+    $("new-data-row").hidden = seed === null;
+    $("new-data-seed").textContent = seed === null ? "" : `data seed ${seed}`;
   }
 
   /** The update rule in the lecture's words for plain gradient descent, else the registry's formula. */

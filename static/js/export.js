@@ -8,6 +8,7 @@
 import * as S from "./state.js";
 import * as socket from "./socket.js";
 import * as toast from "./toast.js";
+import { withView } from "./view_doc.js";
 
 const PNG_SCALE = 2; // PNGs at twice the on-screen size: sharp on slides and in print
 export const ICON = '<svg viewBox="0 0 16 16" width="14" height="14" aria-hidden="true"><path d="M8 2v8m0 0L4.8 6.8M8 10l3.2-3.2M2.5 11v2.5h11V11" fill="none" stroke="currentColor" stroke-width="1.6" stroke-linecap="round" stroke-linejoin="round"/></svg>';
@@ -41,7 +42,7 @@ function needRun() {
 
 /** Download the run as JSON: its set-up, live changes, state and history (import it to replay it). */
 export async function runJson() {
-  const text = await socket.exportText(needRun());
+  const text = withView(await socket.exportText(needRun())); // the view toggles too: an import restores them
   download(new Blob([text], { type: "application/json" }), `${fileStem()}.json`);
 }
 

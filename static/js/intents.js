@@ -10,6 +10,8 @@ import * as toast from "./toast.js";
 import { PRESETS, hasLr, newRacer, niceLr, racerLabel } from "./racers.js";
 import { PANELS } from "./panels/index.js";
 import { throttle } from "./throttle.js";
+import { betaOf } from "./beta_control.js";
+import { dataSeed, nextSeed, withDataSeed } from "./data_seed.js";
 
 /** A racer spec with the registry's defaults for the settings the page shows. */
 export function defaultsOf(registry, name) {
@@ -28,6 +30,7 @@ export function createIntents(app) {
   // A slider drag sends at most ~16 messages a second; the last value is always sent.
   const sendLr = throttle((lr) => send({ type: "set", optimizer: { lr } }), 60);
   const sendSpeed = throttle((speed) => send({ type: "play", speed }), 120);
+  const sendBeta = throttle((optimizer) => send({ type: "set", optimizer }), 60);
   const raceSenders = new Map(); // racer -> throttled sender of its lr (a slider drag)
 
   const intents = {
@@ -41,6 +44,33 @@ export function createIntents(app) {
     setLr(lr) {
       S.setRacer(0, { lr }); // live: the next steps use it, nothing is reset
       sendLr(lr);
+    },
+    /** Momentum β (Adam's β₁) of the racer shown: live, like γ. */
+    setBeta(v) {
+      const r = S.config.racers[0];
+      const b = betaOf(registry, r.name);
+      if (!b) return;
+      const beta = r.nesterov && v <= 0 ? 0.001 : v; // Nesterov needs some momentum
+      const betas = r.betas ?? registry.optimizers[r.name].settings.find((x) => x.name === "betas")?.default;
+      const value = b.key === "betas" ? [beta, betas?.[1] ?? 0.999] : beta;
+      S.setRacer(0, { [b.key]: value });
+      const msg = { [b.key]: value };
+      const label = racerLabel(S.config.racers[0]);
+      if (label !== racerLabel(r)) msg.label = label; // "SGD" becomes "momentum 0.9" in the charts' names
+      sendBeta(msg);
+    },
+    /** The same data settings with the next data seed: a new run on new data (playing on if it played). */
+    newData() {
+      const seed = dataSeed(S.config);
+      if (seed === null) {
+        toast.info(S.config.kind === "surface" ? "a test surface has no data to draw again"
+          : "uploaded data has no seed: generate data to draw new points");
+        return;
+      }
+      S.setConfig(withDataSeed(S.config, nextSeed(seed)));
+      app.kinds?.()?.panel()?.sync(S.config);
+      sync();
+      session.startRun();
     },
     preset(lr) {
       // A preset is an experiment: the new rate from θ⁽⁰⁾, played at once.

@@ -25,6 +25,10 @@ import { createSaved } from "./saved.js";
 import * as exporter from "./export.js";
 import { createLecture } from "./lecture/index.js";
 import * as classroom from "./classroom/index.js";
+import { createShortcutList, keyHandler } from "./shortcuts.js";
+import { createPresenter } from "./presenter.js";
+import { createStartDrag } from "./start_drag.js";
+import { onView } from "./view_doc.js";
 
 function readJson(id) {
   try {
@@ -50,25 +54,6 @@ function sanitized(config, registry) {
     out.kind = "linear_regression";
   }
   return out;
-}
-
-/** Keys: space plays or pauses, s / → steps (shift: 10), r resets. */
-function keyHandler(intents) {
-  return (ev) => {
-    const tag = ev.target.tagName;
-    if (ev.ctrlKey || ev.metaKey || ev.altKey) return;
-    // A slider keeps the focus after a drag: Space still plays there (its arrows still move it).
-    const slider = tag === "INPUT" && ev.target.type === "range";
-    if (slider ? ev.key !== " " : ["INPUT", "SELECT", "TEXTAREA", "BUTTON"].includes(tag)) return;
-    if (ev.key === " ") {
-      ev.preventDefault();
-      intents.togglePlay();
-    } else if (ev.key === "s" || ev.key === "ArrowRight") {
-      intents.step(ev.shiftKey ? 10 : 1);
-    } else if (ev.key === "r") {
-      intents.reset();
-    }
-  };
 }
 
 /** A server started with an API token: take ?token=… from the address bar into the tab's session. */
@@ -103,7 +88,7 @@ function boot() {
     },
   });
   app.session = createSession(app.render, status);
-  const made = createIntents({ ...app, controls: () => app.controls, race: () => app.race });
+  const made = createIntents({ ...app, controls: () => app.controls, race: () => app.race, kinds: () => app.kinds });
   app.intents = made.intents;
   const adoptConfig = (c) => {
     // A whole config (a run reopened, imported or replayed: replay.js); the panels, controls and URL follow.
@@ -126,8 +111,15 @@ function boot() {
   app.kinds.mount();
   app.race = createRace(document.getElementById("race-body"), registry, made.raceIntents);
   app.race.sync(S.config);
-  S.on("config", () => app.race.sync(S.config));
-  document.addEventListener("keydown", keyHandler(app.intents));
+  S.on("config", (keys) => {
+    app.race.sync(S.config);
+    if (keys.some((k) => ["data", "net", "csv", "kind"].includes(k))) app.controls.sync(S.config); // its data seed
+  });
+  app.presenter = createPresenter(document.getElementById("present-toggle"));
+  app.shortcuts = createShortcutList(document.getElementById("shortcuts"));
+  document.getElementById("keys-toggle").addEventListener("click", () => app.shortcuts.toggle());
+  document.addEventListener("keydown", keyHandler(app)); // the shortcuts' table: shortcuts.js
+  createStartDrag(document.getElementById("plot-contour"), app.session);
   app.lecture.init({
     step: (n) => app.intents.step(n),
     pause: () => app.session.pause(),
@@ -136,6 +128,10 @@ function boot() {
     rest3d: (on) => app.render.rest3d(on),
   });
   exporter.init();
+  onView((view) => {
+    app.intents.setView(view); // an imported run's view toggles (view_doc.js)
+    app.controls.sync(S.config);
+  });
   createSaved(document.getElementById("runs-toggle"), replay);
   window.addEventListener("pagehide", () => {
     app.session.close();

@@ -4,7 +4,8 @@
 // Frames carry the weights (when they changed) and the decision grid and hidden units (less often); each chart
 // redraws from the newest of them at its own pace (the diagram at most ~15 times a second), so a fast run
 // never queues work. What the frames have not brought yet (a new run, a reset, a server that sends no
-// grid) is asked for over REST.
+// grid) is asked for over REST. A click on an edge of the diagram edits that weight, on a neuron shows its
+// output big (net_edit.js, neuron_zoom.js).
 
 import * as S from "./state.js";
 import * as socket from "./socket.js";
@@ -16,6 +17,9 @@ import { createHidden } from "./charts/hidden.js";
 import { createMetrics } from "./charts/metrics.js";
 import { fmt } from "./format.js";
 import { createPlaneChoice } from "./net_plane.js";
+import { createWeightEditor } from "./net_edit.js";
+import { createNeuronZoom } from "./neuron_zoom.js";
+import { counting, setCaptions } from "./net_captions.js";
 
 const GRID_N = 60; // decision grid asked for over REST
 const HIDDEN_FLOATS = 100000; // hidden-unit grids asked for over REST: n × n per unit, within this budget
@@ -64,37 +68,6 @@ function hiddenN(p) {
   return Math.max(8, Math.min(32, Math.floor(Math.sqrt(HIDDEN_FLOATS / units))));
 }
 
-function setCaptions(p) {
-  const text = (id, t) => { document.getElementById(id).textContent = t; };
-  const regression = p.task === "regression";
-  text("net-decision-title", regression ? "Fitted curve" : "Decision regions");
-  text("net-hidden-sub", p.inputs === 1 ? "output along x" : "output over the input plane");
-  text("net-readout-label", regression ? "test J" : "test acc");
-  if (p.inputs === 1) {
-    text("net-decision-sub", "ŷ(x) over the data");
-    text("net-decision-foot", "● training points · ○ test points · the curve moves as the network trains");
-  } else if (p.head === "softmax" || p.outputs > 1) {
-    text("net-decision-sub", "most likely class, stronger where surer");
-    text("net-decision-foot", "● training points · ○ test points · colour: the label, and the class picked");
-  } else {
-    text("net-decision-sub", "P(class 1), and the line P = ½");
-    text("net-decision-foot", "● training points · ○ test points · orange: class 0 · blue: class 1");
-  }
-}
-
-/** The slide's sums beside the diagram: "4 + 2 = 6 neurons · (3 × 4) + (4 × 2) = 20 weights · 20 + 4 + 2 = 26". */
-function counting(layers) {
-  const el = document.getElementById("net-counting");
-  if (!el || !layers || layers.length < 2) return;
-  const units = layers.slice(1);
-  const neurons = units.reduce((a, b) => a + b, 0);
-  const weights = layers.slice(1).reduce((a, n, l) => a + layers[l] * n, 0);
-  const edges = layers.slice(1).map((n, l) => `(${layers[l]} × ${n})`).join(" + ");
-  el.innerHTML = `<span data-sum="neurons">${units.join(" + ")} = ${neurons} neurons</span> · `
-    + `<span data-sum="weights">${edges} = ${weights} weights</span> · `
-    + `<span data-sum="params">${weights} + ${units.join(" + ")} = ${weights + neurons} parameters</span>`;
-}
-
 function readout(state) {
   const el = document.querySelector('[data-readout="test_accuracy"]');
   const r0 = state?.racers?.[0];
@@ -112,7 +85,9 @@ function readout(state) {
 /** The network charts in their page elements, following state.js: {reset, diagram, probes}. */
 export function createNetworkView() {
   const byId = (id) => document.getElementById(id);
-  const diagram = createDiagram(byId("plot-net-diagram"));
+  const diagram = createDiagram(byId("plot-net-diagram"), { onPick });
+  const editor = createWeightEditor(document.querySelector(".card-net-diagram"));
+  const zoom = createNeuronZoom(document.querySelector(".card-net-hidden"));
   const weights = createWeights(byId("plot-net-weights"));
   const decision = createDecision(byId("plot-net-decision"));
   const hidden = createHidden(byId("plot-net-hidden"));
@@ -258,11 +233,33 @@ export function createNetworkView() {
     }
   }
 
+  /** A click on the diagram: an edge's weight to type in, or a neuron to see big. */
+  function onPick(h, at) {
+    if (!h) {
+      editor.close(); // a click beside every edge and neuron
+      return;
+    }
+    if (h.type === "node") {
+      editor.close();
+      if (!zoom.open(h.l, h.i)) toast.info(h.l === 0 ? "an input is the plane itself: click a hidden or output neuron"
+        : "its output is drawn over a plane of two inputs or more: this network has one");
+      return;
+    }
+    if (!S.run.net.layers) return;
+    const plot = byId("plot-net-diagram");
+    editor.open(h, S.run.net.layers, { x: at.x + plot.offsetLeft, y: at.y + plot.offsetTop });
+  }
+
   /** Read-only numbers for the browser tests. */
   const probes = {
     edge: diagram.probes.edge,
     edgeCount: diagram.probes.edgeCount,
     edgePoint: diagram.probes.edgePoint,
+    nodePoint: diagram.probes.nodePoint,
+    editing: () => editor.isOpen(),
+    zoomUnit: zoom.probes.unit,
+    zoomPaints: zoom.probes.paints,
+    zoomSize: zoom.probes.size,
     diagramDraws: diagram.probes.drawCount,
     tip: diagram.probes.tipShown,
     weightUpdates: weights.probes.updateCount,

@@ -11,6 +11,7 @@ import { createSavedList } from "./saved_list.js";
 import { fmt } from "./format.js";
 import { racerLabel } from "./racers.js";
 import { PANELS } from "./panels/index.js";
+import { restoreView } from "./view_doc.js";
 
 const MAX_NAME = 100; // the server takes 1-100 characters
 const MAX_IMPORT_BYTES = 64 * 1024 * 1024;
@@ -256,6 +257,7 @@ export function createSaved(button, replay) {
       const { format, version, config, events, clock } = doc;
       const st = await replay.importDoc({ format, version, config, events: events || [], clock: clock || 0 });
       if (st) {
+        restoreView(doc); // the view toggles it was exported with (view_doc.js)
         toast.info(`imported ${file.name}: replayed to t = ${st.t}`);
         close();
       }

@@ -27,6 +27,10 @@ export function createSession(render, status) {
   // The plane a network's grids are drawn over (network_view.js picks it): subscribed now, and again after a
   // reconnection, for the run it was picked for.
   let plane = null; // {id, plane: {plane, x_feature, y_feature}}
+  // A weight typed in on the network diagram (net_edit.js): a live set_weight on the run it was typed for.
+  document.addEventListener("descent-weight", (ev) => {
+    if (ev.detail.id === S.run.id) stream.send({ type: "set_weight", ...ev.detail.edit });
+  });
   document.addEventListener("descent-plane", (ev) => {
     plane = ev.detail;
     if (plane.id === S.run.id) stream.send({ type: "subscribe", ...plane.plane });

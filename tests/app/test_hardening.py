@@ -365,8 +365,11 @@ def test_idle_runs_expire_watched_ones_do_not(make_client: Any) -> None:
     c = make_client(idle_seconds=1.5, sweep_seconds=0.05)
     watched = new_run(c)
     store = c.app.state.store  # type: ignore[attr-defined]
+    entry = store.find(watched["id"])
+    entry.last_used = time.monotonic() + 3600  # not expired before its watcher is in, however slow the machine
     with c.websocket_connect(stream(watched)) as ws:  # (GET /api/runs/{id} would count as a use: look inside)
         recv(ws)
+        entry.last_used = time.monotonic()  # from here only the watcher keeps it
         idle = new_run(c)
         # The watched run has been idle longer than this one, so the sweep that expired it would have taken the
         # watched one too, were it not watched.

@@ -18,6 +18,7 @@ CONTROL = [
     {"type": "set", "optimizer": {"lr": 0.5}}, {"type": "set", "stop": {"max_steps": 3}},
     {"type": "reset"}, {"type": "reset", "params": [1.0, 1.0]},
     {"type": "add_racer", "racer": {"name": "adam", "lr": 0.1}}, {"type": "remove_racer", "racer": 0},
+    {"type": "set_weight", "layer": 0, "i": 0, "j": 0, "value": 1.0},
 ]
 
 

@@ -155,6 +155,7 @@ def test_space_plays_after_the_learning_rate_slider_was_moved(page: Any, server:
     page.keyboard.press("ArrowLeft")  # moves the slider, as it should
     page.keyboard.press(" ")
     agree(page, "running")
+    page.wait_for_function("() => window.__descent.t > 0")  # paused before its first step, a run says "ready"
     page.keyboard.press(" ")
     agree(page, "paused")
     assert console.ours() == []

@@ -78,6 +78,8 @@ def test_the_client_calls_every_operation(live: LiveServer) -> None:
     assert len(net.predict(n=5).x) == 5
     assert len(net.predict_points([[0, 0], [1, 1]]).outputs) == 2
     assert len(net.hidden(n=4).layers[0]) == 3
+    assert net.set_weight(0, 1, 2, 0.5).layers[0].W[1][2] == 0.5  # one weight set live
+    assert net.set_weight(1, None, 0, -1.0).layers[1].b[0] == -1.0  # a bias
     table = net.backprop(example=0)
     assert table.model_dump()
     assert net.loss_compare(n=5, steps=2).model_dump()

@@ -4,7 +4,10 @@
 // 8 × 64 neurons (~28k edges) redraw in a few milliseconds; hover finds the nearest node or edge and
 // shows its current value, refreshed at every redraw.
 //
-// createDiagram(container) → {reset, update, draw, highlight, highlighted, probes}: each call is one diagram.
+// A click on an edge (or a bias edge) or a neuron calls hooks.onPick(item, {x, y}) with the item as pick() names
+// it (null: a click beside them) and the click's position in the container (network_view.js edits the weight, or shows the neuron big).
+//
+// createDiagram(container, hooks) → {reset, update, draw, highlight, highlighted, probes}: each call is one diagram.
 
 import { endpoints, pick, tipText, valueOf } from "./network_pick.js";
 import {
@@ -13,7 +16,7 @@ import {
 } from "./network_paint.js";
 
 /** A diagram inside `container`. */
-export function createDiagram(container) {
+export function createDiagram(container, hooks = {}) {
   const el = container;
   el.classList.add("net-diagram");
   const canvas = document.createElement("canvas");
@@ -84,8 +87,16 @@ export function createDiagram(container) {
     draw();
   }
 
+  function onClick(ev) {
+    if (!geo) return;
+    const r = canvas.getBoundingClientRect();
+    const h = pick(geo, layers, ev.clientX - r.left, ev.clientY - r.top);
+    hooks.onPick?.(h && h.type !== "bias" ? h : null, { x: ev.clientX - r.left, y: ev.clientY - r.top });
+  }
+
   new ResizeObserver(resize).observe(el);
   canvas.addEventListener("mousemove", onMove);
+  canvas.addEventListener("click", onClick);
   canvas.addEventListener("mouseleave", () => {
     hover = null;
     tip.hidden = true;
@@ -141,6 +152,12 @@ export function createDiagram(container) {
       drawCount: () => draws,
       /** The hover text shown now ("" when none). */
       tipShown: () => (!tip.hidden ? tip.textContent : ""),
+      /** Where neuron i of column l is drawn, in page pixels (so a test can click it). */
+      nodePoint(l, i) {
+        if (!geo) return null;
+        const r = canvas.getBoundingClientRect();
+        return { x: r.left + geo.cols[l].x, y: r.top + geo.cols[l].y[i] };
+      },
       /** Where edge (l, i, j) crosses the middle of its gap, in page pixels (so a test can hover it). */
       edgePoint(l, i, j, t = 0.5) {
         if (!geo) return null;
