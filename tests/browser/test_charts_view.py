@@ -28,6 +28,15 @@ SAME = """(want) => { const f = document.querySelector('#plot-contour .layer-fro
   return near(f.layout.xaxis.range, want.x) && near(f.layout.yaxis.range, want.y)
     && (!want.sx || (near(s.xaxis.range, want.x) && near(s.yaxis.range, want.y))); }"""
 WIDER = f"(w) => {{ const r = {FRONT}.layout.xaxis.range; return r[1] - r[0] > 3 * (w[1] - w[0]); }}"
+# Every server message's type as the page receives it ("status:<status>" for status messages).
+RECORD_MESSAGES = """window.__socketMessages = [];
+window.WebSocket = class extends window.WebSocket {
+  constructor(...args) {
+    super(...args);
+    this.addEventListener('message', (e) => { try { const m = JSON.parse(e.data);
+      window.__socketMessages.push(m.type === 'status' ? `status:${m.status}` : m.type); } catch (err) { } });
+  }
+};"""
 TERMINAL = "() => ['converged', 'diverged', 'stopped'].includes(window.__descent.status)"
 
 
@@ -40,6 +49,7 @@ def test_a_reset_and_a_new_run_after_a_divergence_show_the_runs_box(
         page: Any, server: Server, console: ConsoleLog, shots: Path | None) -> None:
     """γ = 1 diverges and the view grows after the path; Reset, Replay and a new run come back to the box."""
     page.set_viewport_size({"width": 1440, "height": 1000})
+    page.add_init_script(RECORD_MESSAGES)
     page.goto(f"{server.url}/?lr=1")
     page.wait_for_function(OPEN)
     home = view(page)
@@ -63,11 +73,13 @@ def test_a_reset_and_a_new_run_after_a_divergence_show_the_runs_box(
     page.get_by_test_id("play").click()
     page.wait_for_function("() => window.__descent.status === 'diverged' && !window.__descent.landscapeLoading()")
     expect(page.get_by_test_id("play")).to_contain_text("Replay")
-    page.evaluate("""() => { window.__seen = []; const el = document.querySelector('[data-testid="status"]');
-      new MutationObserver(() => window.__seen.push(el.dataset.status))
-        .observe(el, {attributes: true, attributeFilter: ['data-status']}); }""")
+    before = page.evaluate("() => window.__socketMessages.length")
     page.get_by_test_id("play").click()  # Replay
-    page.wait_for_function("() => window.__seen.includes('running') && window.__descent.status === 'diverged'")
+    # The page may draw only the latest state, so "running" need not show; the server's messages say it all:
+    # a reset, then (after it) the status diverged again.
+    page.wait_for_function("""(n) => { const m = window.__socketMessages, r = m.indexOf('reset', n);
+      return r >= n && m.indexOf('status:diverged', r) > r && window.__descent.status === 'diverged'; }""",
+                           arg=before)
     page.wait_for_function("() => !window.__descent.landscapeLoading()")
     settle(page)
     again = view(page)["x"]
