@@ -67,7 +67,7 @@ class Run:
 
     def _new_racer(self, spec: dict[str, Any]) -> Racer:
         rng = np.random.default_rng(self._seeds.spawn(1)[0])
-        r = Racer(spec=spec, history=History(self.problem.dim), rng=rng)
+        r = Racer(spec=spec, history=self._history(), rng=rng)
         resolve_box(r.spec, self.problem, self.start)
         self.racers.append(r)
         return r
@@ -90,8 +90,9 @@ class Run:
         K = len(self.racers)
         for r in self.racers:
             r.t, r.status, r.stop_reason, r.perm, r.pos, r.extra, r.ahead = 0, "ready", None, None, 0, {}, None
+            r.examples = 0
             r.rng = np.random.default_rng(self._seeds.spawn(1)[0])
-            r.history = History(self.problem.dim)
+            r.history = self._history()
         self.theta = np.repeat(self.start[None], K, axis=0)  # (K, d)
         self.loss, self.grad = self._evaluate(self.theta)
         self.loss0 = self.loss.copy()
@@ -106,6 +107,10 @@ class Run:
             self._check_stop(i)
         self._set_active()
         self._snapshot(0)
+
+    def _history(self) -> History:
+        """An empty history; it counts examples used when the problem has training data."""
+        return History(self.problem.dim, counts_examples=self.problem.n_train is not None)
 
     def _regroup(self, states: list[State]) -> None:
         self._groups: list[Group] = regroup(self.racers, states, self.problem)
@@ -156,12 +161,13 @@ class Run:
                 taken += self._step_once()
         return taken
 
-    def _gradients(self, theta: np.ndarray, active: list[bool]) -> tuple[np.ndarray, dict[int, float]]:
-        """The gradient each racer steps on (its mini-batch's where it has one) and those batches' J."""
+    def _gradients(self, theta: np.ndarray, active: list[bool]) -> tuple[np.ndarray, dict[int, float], dict[int, int]]:
+        """The gradient each racer steps on (its mini-batch's where it has one), those batches' J and sizes."""
         g = self.grad
         batch_loss: dict[int, float] = {}
+        sizes: dict[int, int] = {}
         if not self._minibatch:
-            return g, batch_loss
+            return g, batch_loss, sizes
         g = g.copy()
         n = self.problem.n_train
         for i, r in enumerate(self.racers):
@@ -175,7 +181,8 @@ class Run:
                 bl, bg = self.problem.loss_grad(theta[i : i + 1], idx)
             g[i] = bg[0]
             batch_loss[i] = float(bl[0])
-        return g, batch_loss
+            sizes[i] = len(idx)
+        return g, batch_loss, sizes
 
     def _evaluate_at(self, theta: np.ndarray, batch_loss: dict[int, float]) -> tuple[np.ndarray, np.ndarray]:
         """J and ∇J to record at the new θ: the full ones, unless every racer steps on mini-batches of a problem
@@ -202,7 +209,8 @@ class Run:
         all_active = self._all_active
         racers = self.racers
         theta = self.theta
-        g, batch_loss = self._gradients(theta, active)
+        g, batch_loss, sizes = self._gradients(theta, active)
+        n_train = self.problem.n_train
         new_theta, records = step_groups(self._groups, racers, theta, g, active, all_active)
         loss, grad = (self.problem.loss_grad(new_theta) if not batch_loss else self._evaluate_at(new_theta, batch_loss))
         # One pass to Python floats: the per-racer bookkeeping below is cheaper on floats than
@@ -227,6 +235,8 @@ class Run:
                 continue
             taken += 1
             r.t += 1
+            if n_train is not None:  # a full-batch update (and a guess, J over all of them) uses every example
+                r.examples += sizes.get(i, n_train)
             if r.status == "ready":
                 r.status = "paused"
             li, gi = L[i], GN[i]
@@ -236,7 +246,7 @@ class Run:
                 continue
             r.history.append(r.t, li, gi, r.lr_used, T[i],
                              None if guess is None else guess[i],
-                             None if guess is None else float(records["guess_loss"][i]))
+                             None if guess is None else float(records["guess_loss"][i]), r.examples)
             # A quick look first (this loop is hot); check_stop decides.
             if (abs(li) > self._blowup[i] or (eps is not None and gi <= eps)
                     or (delta is not None and abs(li - prev[i]) <= delta)
@@ -418,6 +428,7 @@ class Run:
         grad = self.grad[i]
         out: dict[str, Any] = {
             "t": r.t,
+            "examples": r.examples if self.problem.n_train is not None else None,  # training examples used so far
             "loss": float(self.loss[i]),
             "grad_norm": _norm(grad),
             "status": status,
