@@ -93,7 +93,7 @@ export function render(state) {
     const slot = epochSlot(bar);
     const e = epochs(state.examples, n);
     slot.parentElement.hidden = e === null;
-    const text = e === null ? "–" : fmt(e, e < 10 ? 2 : 3);
+    const text = e === null ? "–" : fmt(e, 3);
     if (slot.textContent !== text) slot.textContent = text;
     const title = e === null ? "" : `epoch: ${state.examples} training examples used / N = ${n}`;
     if (slot.parentElement.title !== title) slot.parentElement.title = title;
