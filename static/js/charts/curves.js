@@ -27,7 +27,6 @@ function every(a, stride) {
   return out;
 }
 const PER_RACER = 2; // J, ‖∇J‖
-
 const hasData = () => S.racerStates().some((r) => r.examples !== null && r.examples !== undefined); // it has data
 
 /** Create the plot in `el`. */
@@ -63,6 +62,7 @@ export function createCurves(el) {
       <option value="t">t</option><option value="examples">examples</option></select>`;
     tools.prepend(label);
     const sel = label.querySelector("select");
+    sel.style.width = "auto"; // as narrow as its words: the card's title keeps its room
     sel.addEventListener("change", () => {
       S.setConfig({ view: { byExamples: sel.value === "examples" } });
       if (last) reset(last, S.config.view);
