@@ -47,7 +47,7 @@ export function createCurves(el) {
   const gd = el;
   const pick = mountPick();
   Plotly.newPlot(gd, [], layout(0, { logJ: true, logGrad: true }), PLOT_CONFIG);
-  S.on("state", () => refreshMarks());
+  // The marks follow the frames (update): a listener on every state would run inside the session's reset.
 
   /** The x-axis menu among the card's tools (t or examples seen), shown for runs with data. */
   function mountPick() {
