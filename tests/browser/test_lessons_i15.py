@@ -123,7 +123,9 @@ def test_per_example_lesson_plots_j_against_examples_seen(page: Any, server: Ser
     n = state["problem"]["n"]
     assert (full["examples"], single["examples"]) == (full["t"] * n, single["t"])
     assert curves(page, "xAxis") == "examples"
-    assert curves(page, "lastX", 0) == full["examples"] and curves(page, "lastX", 1) == single["examples"]
+    # The run's status can arrive before the frame with its last steps is drawn: wait for the curves to end there.
+    last_x = "([a, b]) => window.__descent.curves('lastX', 0) === a && window.__descent.curves('lastX', 1) === b"
+    page.wait_for_function(last_x, arg=[full["examples"], single["examples"]])
     pick = page.get_by_test_id("curves-x")
     expect(pick).to_have_value("examples")
     assert on_screen(page, '[data-testid="readout-epoch"]')
