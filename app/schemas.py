@@ -120,6 +120,8 @@ class StepRecord(Resp):
 
     racer: int = 0
     t: int
+    examples: int | None = Field(None, description="training examples the racer's updates used up to this step "
+                                                   "(the batches drawn); left out for problems without data")
     loss: float | None
     grad_norm: float | None
     lr: float | None = Field(description="learning rate of the update that led to this step (null at t = 0)")
@@ -140,6 +142,7 @@ class RacerState(Resp):
     """One racer's state: where it is, how it is doing and its optimiser's settings."""
 
     t: int
+    examples: int | None = Field(description="training examples its updates used (null: a problem without data)")
     loss: float | None
     grad_norm: float | None
     status: Status

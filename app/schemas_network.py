@@ -210,7 +210,9 @@ class Explanation(Resp):
 
     racer: int
     optimizer: str
-    formula: str
+    formula: str = Field(description="this racer's own update in the lecture's symbols (only the terms its settings "
+                                     "use, e.g. θ ← θ − γ∇J(θ) for plain gradient descent)")
+    formula_general: str = Field(description="the optimiser's update with every setting's term")
     t: int
     active: bool
     theta: dict[str, Any] = Field(description="{values (the first few for big problems), norm}")

@@ -54,12 +54,14 @@ def metrics(run: Run, i: int) -> dict[str, Any]:
 
 
 def racer_state(run: Run, i: int, playing: bool) -> dict[str, Any]:
-    """One racer's state: t, J, ‖∇J‖, status, optimiser, the γ of its next update; θ, ∇J and the optimiser
-    state on problems of up to 16 parameters; a network's train/test figures."""
+    """One racer's state: t, the training examples its updates used (None without data), J, ‖∇J‖, status,
+    optimiser, the γ of its next update; θ, ∇J and the optimiser state on problems of up to 16 parameters; a
+    network's train/test figures."""
     r = run.racers[i]
     grad = run.grad[i]
     out: dict[str, Any] = {
         "t": r.t,
+        "examples": r.examples if run.problem.n_train is not None else None,  # training examples used so far
         "loss": float(run.loss[i]),
         "grad_norm": grad_norm(grad),
         "status": racer_status(run, i, playing),

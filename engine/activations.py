@@ -66,10 +66,10 @@ def _sigmoid_df(z: Array, a: Array) -> Array:
 ACTIVATIONS: dict[str, Activation] = {
     a.name: a
     for a in (
-        Activation("sigmoid", "sigmoid", "σ(z) = 1 / (1 + e⁻ᶻ)", sigmoid, _sigmoid_df),
-        Activation("tanh", "tanh", "tanh(z)", _tanh, _tanh_df),
-        Activation("relu", "ReLU", "max(0, z)", _relu, lambda z, a: (z > 0).astype(z.dtype)),
-        Activation("identity", "identity", "z", _identity, lambda z, a: np.ones_like(z)),
+        Activation("sigmoid", "sigmoid", "σ(a) = 1 / (1 + e⁻ᵃ)", sigmoid, _sigmoid_df),
+        Activation("tanh", "tanh", "tanh(a)", _tanh, _tanh_df),
+        Activation("relu", "ReLU", "max(0, a)", _relu, lambda z, a: (z > 0).astype(z.dtype)),
+        Activation("identity", "identity", "a", _identity, lambda z, a: np.ones_like(z)),
     )
 }
 

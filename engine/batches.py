@@ -17,12 +17,14 @@ from engine.racers import Racer, next_batch, peek_batches
 
 
 def step_gradients(problem: Problem, racers: list[Racer], theta: np.ndarray, grad: np.ndarray, active: list[bool],
-                   minibatch: bool) -> tuple[np.ndarray, dict[int, float]]:
+                   minibatch: bool) -> tuple[np.ndarray, dict[int, float], dict[int, int]]:
     """The gradient (K, d) each racer steps on from θ (its next mini-batch's where it has one; `grad` is the
-    full ∇J(θ)) and those batches' J by racer. Draws the batches of active racers."""
+    full ∇J(θ)), and those batches' J and sizes by racer (the examples each batch step uses: the last batch of
+    an epoch may be short, and k may change mid-run). Draws the batches of active racers."""
     batch_loss: dict[int, float] = {}
+    sizes: dict[int, int] = {}
     if not minibatch:
-        return grad, batch_loss
+        return grad, batch_loss, sizes
     g = grad.copy()
     n = problem.n_train
     for i, r in enumerate(racers):
@@ -36,7 +38,8 @@ def step_gradients(problem: Problem, racers: list[Racer], theta: np.ndarray, gra
             bl, bg = problem.loss_grad(theta[i : i + 1], idx)
         g[i] = bg[0]
         batch_loss[i] = float(bl[0])
-    return g, batch_loss
+        sizes[i] = len(idx)
+    return g, batch_loss, sizes
 
 
 def evaluate_after(problem: Problem, racers: list[Racer], theta: np.ndarray,

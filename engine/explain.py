@@ -61,6 +61,55 @@ def _state_json(state: dict[str, np.ndarray], vec: _Vectors) -> dict[str, Any]:
     return out
 
 
+def update_formula(spec: dict[str, Any]) -> str:
+    """This racer's own update in the lecture's symbols: θ ← θ − γ∇J(θ) for plain gradient descent, and only the
+    terms its settings use for the others (momentum, Nesterov, weight decay, bias correction, AMSGrad...)."""
+    name = spec["name"]
+    b = spec.get("batch_size")
+    grad = "∇J(θ)" if b is None else "∇J_i(θ)" if b == 1 else "∇J_B(θ)"  # J_i: one example's; J_B: a batch's
+    where = "" if b is None else ", i one example" if b == 1 else f", B a mini-batch of {b} examples"
+    wd = float(spec.get("weight_decay") or 0.0)
+    g = f"g = {grad} + λθ;  " if wd and name != "adamw" else ""
+    gsym = "g" if g else grad
+    if name == "random_search":
+        return "θ̃ ~ Uniform[low, high];  if J(θ̃) < J(θ): θ ← θ̃"
+    if name == "gd":
+        mu = float(spec.get("momentum") or 0.0)
+        if not mu:
+            return f"{g}θ ← θ − γ{gsym}{where}"
+        damp = "(1 − τ)·" if spec.get("dampening") else ""
+        step = f"({gsym} + μ·b)" if spec.get("nesterov") else "b"
+        return f"{g}b ← μ·b + {damp}{gsym} (b = {gsym} at the first step);  θ ← θ − γ·{step}{where}"
+    if name in ("adam", "adamw"):
+        pre = "θ ← θ − γλθ;  " if name == "adamw" and wd else g
+        hat = spec.get("bias_correction", True)
+        m, v = ("m̂", "v̂") if hat else ("m", "v")
+        out = f"{pre}m ← β1·m + (1 − β1)·{gsym};  v ← β2·v + (1 − β2)·{gsym}²;  "
+        if spec.get("amsgrad"):
+            out += "v_max ← max(v_max, v);  "
+            v_use = "v_max"
+        else:
+            v_use = "v"
+        if hat:
+            out += f"m̂ = m/(1 − β1ᵗ), v̂ = {v_use}/(1 − β2ᵗ);  "
+        elif v_use == "v_max":
+            v = "v_max"
+        return out + f"θ ← θ − γ·{m}/(√{v} + ε){where}"
+    if name == "rmsprop":
+        out = f"{g}v ← α·v + (1 − α)·{gsym}²;  "
+        den = "√v + ε"
+        if spec.get("centered"):
+            out += f"ḡ ← α·ḡ + (1 − α)·{gsym};  "
+            den = "√(v − ḡ²) + ε"
+        if spec.get("momentum"):
+            return out + f"b ← μ·b + {gsym}/({den});  θ ← θ − γ·b{where}"
+        return out + f"θ ← θ − γ·{gsym}/({den}){where}"
+    if name == "adagrad":
+        lr = "γ/(1 + (t − 1)η)" if spec.get("lr_decay") else "γ"
+        return f"{g}G ← G + {gsym}²;  θ ← θ − {lr}·{gsym}/(√G + ε){where}"
+    return str(OPTIMIZERS[name].formula)
+
+
 def _uses_batch(run: Run, r: Any) -> bool:
     b, n = r.spec.get("batch_size"), run.problem.n_train
     return b is not None and n is not None and b < n
@@ -76,7 +125,8 @@ def explain_step(run: Run, racer: int = 0, full: bool = False) -> dict[str, Any]
     J = float(run.loss[racer])
     g_full = run.grad[racer].copy()
     out: dict[str, Any] = {
-        "racer": racer, "label": r.spec["label"], "optimizer": opt.name, "title": opt.title, "formula": opt.formula,
+        "racer": racer, "label": r.spec["label"], "optimizer": opt.name, "title": opt.title,
+        "formula": update_formula(r.spec), "formula_general": opt.formula,
         "t": r.t, "active": r.active, "status": r.status, "dim": problem.dim, "shown": vec.shown,
         "param_names": list(problem.param_names[: vec.shown]),
         "theta": vec.json(theta), "loss": _num(J), "full_grad": vec.json(g_full),
@@ -224,7 +274,7 @@ def _sentences(run: Run, racer: int, out: dict[str, Any], theta: np.ndarray, g: 
         parts = []
         eps, delta, max_steps = run.stop["grad_norm"], run.stop["delta_loss"], run.stop["max_steps"]
         rec = out["recorded"]
-        if eps is not None:
+        if eps is not None and OPTIMIZERS[name].uses_gradient:
             parts.append(f"‖∇J‖ = {fmt(rec['grad_norm'] or 0.0)} > ε = {fmt(eps)}")
         if delta is not None and OPTIMIZERS[name].uses_gradient:
             parts.append(f"|ΔJ| = {fmt(abs((rec['loss'] or 0.0) - J))} > δ = {fmt(delta)}")

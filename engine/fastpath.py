@@ -121,6 +121,7 @@ def _step(run: Any, fp: FastPath, n: int) -> int:
         out = np.empty((3, m))
         snaps = np.empty((m // stride + 1, d))
         perm = r.perm if batch else fp.no_perm
+        pos0 = r.pos
         k, why, nsnap = kern(theta, grad, state, P, opt, lrs, m, fp.sizes, fp.offs, fp.acts, fp.code, fp.Xc, fp.Tc,
                              perm, batch, full_eval, tests, r.t, stride, out, snaps, fp.bufs)
         if k:
@@ -129,7 +130,11 @@ def _step(run: Any, fp: FastPath, n: int) -> int:
             r.t += k
             if r.status == "ready":
                 r.status = "paused"
-            r.history.extend(t0, out[0, :k], out[1, :k], lrs[:k], snaps[:k] if keep else None)
+            # Examples used: whole batches until the epoch's last, shorter one (the kernel stops at an epoch's end).
+            used = np.arange(1, k + 1)
+            used = np.minimum(pos0 + batch * used, n_train) - pos0 if batch else n_train * used
+            r.history.extend(t0, out[0, :k], out[1, :k], lrs[:k], snaps[:k] if keep else None, r.examples + used)
+            r.examples += int(used[-1])
             run.prev_loss = np.array([out[0, k - 2]]) if k > 1 else run.loss
             run.theta, run.grad, run.loss = theta[None], grad[None], np.array([out[0, k - 1]])
             r.pos = int(tests[2])

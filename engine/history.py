@@ -11,17 +11,24 @@ PARAMS_IN_STEPS = 16  # problems with at most this many parameters keep θ in ev
 
 
 class History:
-    """Rows of (t, loss, grad_norm, lr[, params][, guess, guess_loss]) for one racer."""
+    """Rows of (t, loss, grad_norm, lr, examples[, params][, guess, guess_loss]) for one racer.
 
-    def __init__(self, dim: int, capacity: int = 1024):
+    `examples` is the number of training examples the racer's updates have used up to that row (the sizes of the
+    batches actually drawn); `counts_examples` is False for problems without data (test surfaces), whose records
+    then leave it out.
+    """
+
+    def __init__(self, dim: int, capacity: int = 1024, counts_examples: bool = False):
         self.dim = dim
         self.keep_params = dim <= PARAMS_IN_STEPS
+        self.counts_examples = counts_examples
         self.n = 0
         self._cap = capacity
         self.t = np.zeros(capacity, dtype=np.int64)
         self.loss = np.zeros(capacity)
         self.grad_norm = np.zeros(capacity)
         self.lr = np.full(capacity, np.nan)  # NaN = no update led here (t = 0); sent as null
+        self.examples = np.zeros(capacity, dtype=np.int64)  # examples used by the updates up to this row
         self.params = np.zeros((capacity, dim if self.keep_params else 0))
         self.guess: np.ndarray | None = None  # random search only
         self.guess_loss: np.ndarray | None = None
@@ -29,12 +36,12 @@ class History:
     @property
     def nbytes(self) -> int:
         """Bytes of the buffers (their capacity, not only the rows filled)."""
-        arrays = (self.t, self.loss, self.grad_norm, self.lr, self.params, self.guess, self.guess_loss)
+        arrays = (self.t, self.loss, self.grad_norm, self.lr, self.examples, self.params, self.guess, self.guess_loss)
         return sum(a.nbytes for a in arrays if a is not None)
 
     def _grow(self) -> None:
         self._cap *= 2
-        for name in ("t", "loss", "grad_norm", "lr", "params", "guess", "guess_loss"):
+        for name in ("t", "loss", "grad_norm", "lr", "examples", "params", "guess", "guess_loss"):
             old = getattr(self, name)
             if old is None:
                 continue
@@ -52,12 +59,13 @@ class History:
         params: np.ndarray,
         guess: np.ndarray | None = None,
         guess_loss: float | None = None,
+        examples: int = 0,
     ) -> None:
         """Add one row."""
         if self.n == self._cap:
             self._grow()
         i = self.n
-        self.t[i], self.loss[i], self.grad_norm[i], self.lr[i] = t, loss, grad_norm, lr
+        self.t[i], self.loss[i], self.grad_norm[i], self.lr[i], self.examples[i] = t, loss, grad_norm, lr, examples
         if self.keep_params:
             self.params[i] = params
         if guess is not None:
@@ -70,7 +78,7 @@ class History:
         self.n += 1
 
     def extend(self, t0: int, loss: np.ndarray, grad_norm: np.ndarray, lr: np.ndarray,
-               params: np.ndarray | None = None) -> None:
+               params: np.ndarray | None = None, examples: np.ndarray | None = None) -> None:
         """Add rows t0 + 1, t0 + 2, ... at once (a compiled slice of steps; no random-search guesses)."""
         k = len(loss)
         while self.n + k > self._cap:
@@ -78,6 +86,7 @@ class History:
         i = self.n
         self.t[i : i + k] = np.arange(t0 + 1, t0 + k + 1)
         self.loss[i : i + k], self.grad_norm[i : i + k], self.lr[i : i + k] = loss, grad_norm, lr
+        self.examples[i : i + k] = 0 if examples is None else examples
         if self.keep_params and params is not None:
             self.params[i : i + k] = params
         self.n += k
@@ -95,6 +104,9 @@ class History:
         else:
             out = [{"t": a, "loss": b, "grad_norm": c, "lr": d, "racer": racer}
                    for a, b, c, d in zip(t, loss, gn, lr, strict=True)]
+        if self.counts_examples:
+            for rec, e in zip(out, self.examples[start:stop].tolist(), strict=True):
+                rec["examples"] = e
         if self.keep_params:
             for rec, p in zip(out, self.params[start:stop].tolist(), strict=True):
                 rec["params"] = p

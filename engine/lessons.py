@@ -6,6 +6,8 @@ optimizer or racers, stop, start, seed); `view` tells the page what to show, wit
              "network" (decision boundary and diagram), "loss_compare", "backprop"
   table      the lecture's (t, θ1, θ2, J) table          arrows / flow   −∇J arrows / gradient-flow paths
   path       the optimiser's path on the landscape       log             best J against evaluations, log scale
+  step_arrows  the step arrows on the landscape (default on) x_axis       the curves' x-axis: "t" or "examples"
+  marks      mark each racer's stop on the curves, at the step its test fired
   explain    "one update, step by step" after each step  diagram / counts / boundary   network views
   example    the training example of the backprop table  w1, w2, span, steps, lr       the loss-compare view
 Numbers in captions (2/λmax, parameter counts) are computed from the same data and networks, never typed in.
@@ -17,10 +19,13 @@ import copy
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from engine.datasets import LineConfig, make_line
 from engine.loss_compare import DEFAULT_SPEC as COMPARE_SPEC
 from engine.nn import counts
 from engine.problems import LinearRegression
+from engine.run import Run
 from engine.settings import SettingsError
 from engine.stopping import fmt
 
@@ -52,7 +57,25 @@ LR_SMALL = _round(0.02 * MAX_LR)
 LR_OK = _round(0.9 * MAX_LR)
 LR_BIG = _round(1.1 * MAX_LR)
 LR_GD = 0.1
+LR_FAST = 0.5  # the stopping-tests lesson's quick racer (2/3 of 2/λmax)
 _NO_EPS = {"grad_norm": None}
+# The stopping-tests lesson: ε and δ chosen so that each test ends one of its two racers.
+STOP_EPS, STOP_DELTA = 0.05, 1e-3
+STOP_SPEC: dict[str, Any] = {
+    "racers": [{"name": "gd", "lr": LR_FAST, "label": f"γ = {fmt(LR_FAST)}"},
+               {"name": "gd", "lr": LR_SMALL, "label": f"γ = {fmt(LR_SMALL)}"}],
+    "stop": {"grad_norm": STOP_EPS, "delta_loss": STOP_DELTA, "max_steps": 1000}, "seed": 0}
+
+
+def _stops() -> list[dict[str, Any]]:
+    """Where each racer of the stopping-tests lesson stops (its test, t, J and ‖∇J‖), for the caption."""
+    run = Run(_LINE, STOP_SPEC["racers"], STOP_SPEC["stop"])
+    run.step(STOP_SPEC["stop"]["max_steps"])
+    return [{**(r.stop_reason or {}), "loss": float(run.loss[i]), "grad_norm": float(np.linalg.norm(run.grad[i]))}
+            for i, r in enumerate(run.racers)]
+
+
+STOPS = _stops()
 
 _MLP = [3, 4, 2]  # the lecture's slide: 3 inputs, 4 hidden neurons, 2 outputs (on the 3-feature set)
 _C = counts(_MLP)
@@ -77,10 +100,11 @@ def _lessons() -> list[Lesson]:
     return [
         Lesson("random-guessing", "Random guessing",
                "Method #0: pick a random θ, evaluate J(θ), keep the best. Watch the table (t, θ1, θ2, J): most "
-               "guesses are worse than the best so far, and the best J improves ever more slowly.",
+               "guesses are worse than the best so far, and the best J improves ever more slowly. Guessing uses no "
+               "gradient, so the −∇J arrows, the step arrows, the ‖∇J‖ curve and the ε test are off.",
                {"problem": line, "optimizer": {"name": "random_search"}, "stop": {**_NO_EPS, "max_steps": 300},
                 "seed": 0},
-               {"panel": "regression", "table": True, "path": True}),
+               {"panel": "regression", "table": True, "path": True, "arrows": False, "step_arrows": False}),
         Lesson("gradient-arrows", "The gradient as arrows",
                "Each arrow is −∇J(θ1, θ2) drawn at its point: the direction of steepest descent, longer where the "
                "bowl is steeper. The curves are gradient-flow paths, what descent follows with infinitely small "
@@ -96,6 +120,23 @@ def _lessons() -> list[Lesson]:
                                             {"name": "random_search", "label": "random guessing"}],
                 "stop": {"grad_norm": 1e-6, "max_steps": 500}, "seed": 0},
                {"panel": "race", "table": True, "log": True, "path": True, "explain": True}),
+        Lesson("stopping-tests", "When to stop: the convergence tests",
+               f"Both tests of the lecture are on: ‖∇J(θ)‖₂ ≤ ε = {fmt(STOP_EPS)} and a small decrease, "
+               f"|J(θₜ) − J(θₜ₋₁)| ≤ δ = {fmt(STOP_DELTA)}. With γ = {fmt(LR_FAST)} the gradient test fires "
+               f"(t = {STOPS[0]['t']}); with γ = {fmt(LR_SMALL)} the steps are small and the decrease test fires "
+               f"(t = {STOPS[1]['t']}) while ‖∇J‖ is still {STOPS[1]['grad_norm'] / STOP_EPS:.0f} × ε: a small "
+               "decrease can mean small steps, not the minimum.",
+               {"problem": line, **copy.deepcopy(STOP_SPEC)},
+               {"panel": "race", "path": True, "marks": True}),
+        Lesson("per-example", "Per-example updates",
+               f"θ ← θ − γ∇J_i(θ), the gradient of one example i at a time (shuffled each epoch), against the full "
+               f"batch, both with γ = {fmt(LR_GD)}. A step costs one example instead of all N = {_LINE.n_train}, but "
+               "its direction is noisy: the path jitters around the minimum. Against the examples seen (the curves' "
+               "x menu), the noisy steps get much further per example.",
+               {"problem": line, "racers": [{"name": "gd", "lr": LR_GD, "label": "full batch"},
+                                            {"name": "gd", "lr": LR_GD, "batch_size": 1, "label": "per example"}],
+                "stop": {**_NO_EPS, "max_steps": 400}, "seed": 0},
+               {"panel": "race", "path": True, "x_axis": "examples"}),
         Lesson("lr-too-small", "Learning rate too small",
                f"For this data gradient descent is stable for γ < 2/λmax = {fmt(MAX_LR)}. With γ = {fmt(LR_SMALL)} "
                "every step is safe but tiny: J drops at first, then the path creeps along the valley floor and "
@@ -111,17 +152,10 @@ def _lessons() -> list[Lesson]:
                                             {"name": "gd", "lr": LR_BIG, "label": f"γ = {fmt(LR_BIG)}"}],
                 "stop": {"max_steps": 200}, "seed": 0},
                {"panel": "race", "path": True, "log": True}),
-        Lesson("per-example", "Per-example updates",
-               f"θ ← θ − γ∇J_i(θ) with the gradient of one example i at a time, in a shuffled order each epoch, "
-               f"against the full batch, both with γ = {fmt(LR_GD)}. A step costs one example instead of all of "
-               "them, but its direction is noisy: the path jitters and keeps jittering around the minimum.",
-               {"problem": line, "racers": [{"name": "gd", "lr": LR_GD, "label": "full batch"},
-                                            {"name": "gd", "lr": LR_GD, "batch_size": 1, "label": "per example"}],
-                "stop": {**_NO_EPS, "max_steps": 400}, "seed": 0},
-               {"panel": "race", "path": True}),
         Lesson("perceptron", "The perceptron",
-               "One neuron, y = σ(wᵀx + b): logistic regression. With no hidden layer its decision boundary is a "
-               "straight line, which is all linearly separable data needs.",
+               "One neuron, the lecture's perceptron: y = σ(b) with b = Σ_j β_j x_j + β_0 (weights β_j, bias β_0), "
+               "which is logistic regression, trained on the cross-entropy against each label y⁽ⁱ⁾. With no hidden "
+               "layer its decision boundary is a straight line, which is all linearly separable data needs.",
                {"problem": {"kind": "network", "layers": [2, 1], "head": "sigmoid", "loss": "bce",
                             "data": {"name": "linear", "n": 200, "seed": 0}},
                 "optimizer": {"name": "gd", "lr": 1.0}, "stop": {"max_steps": 2000}, "seed": 0},

@@ -87,11 +87,11 @@ def ce_logits(z: Array, t: Array) -> tuple[Array, Array]:
 LOSSES: dict[str, Loss] = {
     loss.name: loss
     for loss in (
-        Loss("quadratic", "quadratic ½(y − y⁽ⁱ⁾)²", "ℓ = ½ Σ_k (y_k − t_k)²", _quadratic, lambda y, t: y - t,
+        Loss("quadratic", "quadratic ½(y − y⁽ⁱ⁾)²", "ℓ = ½ Σ_k (y_k − y_k⁽ⁱ⁾)²", _quadratic, lambda y, t: y - t,
              heads=("sigmoid", "softmax", "identity")),
-        Loss("bce", "binary cross-entropy", "ℓ = −(t log y + (1 − t) log(1 − y))", _bce, _bce_grad,
+        Loss("bce", "binary cross-entropy", "ℓ = −(y⁽ⁱ⁾ log y + (1 − y⁽ⁱ⁾) log(1 − y))", _bce, _bce_grad,
              heads=("sigmoid",), fused={"sigmoid": bce_logits}),
-        Loss("ce", "softmax cross-entropy", "ℓ = −Σ_k t_k log y_k", _ce, _ce_grad,
+        Loss("ce", "softmax cross-entropy", "ℓ = −Σ_k y_k⁽ⁱ⁾ log y_k", _ce, _ce_grad,
              heads=("softmax",), fused={"softmax": ce_logits}),
     )
 }

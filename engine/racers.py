@@ -43,6 +43,7 @@ class Racer:
     history: History
     rng: np.random.Generator
     t: int = 0
+    examples: int = 0  # training examples its updates have used (the batches drawn: mini-batch k may change)
     status: str = "ready"  # ready, paused, converged, diverged, stopped
     stop_reason: dict[str, Any] | None = None
     perm: np.ndarray | None = None  # this epoch's shuffled example order

@@ -25,7 +25,8 @@ def step_round(run: Run) -> int:
     """One update of every active racer of `run`; returns how many racers stepped."""
     run.clock += 1
     active, all_active, racers, theta = run._active, run._all_active, run.racers, run.theta
-    g, batch_loss = step_gradients(run.problem, racers, theta, run.grad, active, run._minibatch)
+    g, batch_loss, sizes = step_gradients(run.problem, racers, theta, run.grad, active, run._minibatch)
+    n_train = run.problem.n_train
     new_theta, records = step_groups(run._groups, racers, theta, g, active, all_active)
     loss, grad = evaluate_after(run.problem, racers, new_theta, batch_loss)
     # One pass to Python floats: the per-racer bookkeeping below is cheaper on floats than
@@ -48,6 +49,8 @@ def step_round(run: Run) -> int:
             continue
         taken += 1
         r.t += 1
+        if n_train is not None:  # a full-batch update (and a guess, J over all of them) uses every example
+            r.examples += sizes.get(i, n_train)
         if r.status == "ready":
             r.status = "paused"
         li, gi = L[i], GN[i]
@@ -57,7 +60,7 @@ def step_round(run: Run) -> int:
             continue
         r.history.append(r.t, li, gi, r.lr_used, T[i],
                          None if guess is None else guess[i],
-                         None if guess is None else float(records["guess_loss"][i]))
+                         None if guess is None else float(records["guess_loss"][i]), r.examples)
         # A quick look first (this loop is hot): engine/stopping.py decides.
         if (abs(li) > run._blowup[i] or (eps is not None and gi <= eps)
                 or (delta is not None and abs(li - prev[i]) <= delta)

@@ -58,7 +58,7 @@ class Run:
 
     def _new_racer(self, spec: dict[str, Any]) -> Racer:
         rng = np.random.default_rng(self._seeds.spawn(1)[0])
-        r = Racer(spec=spec, history=History(self.problem.dim), rng=rng)
+        r = Racer(spec=spec, history=self._history(), rng=rng)
         resolve_box(r.spec, self.problem, self.start)
         self.racers.append(r)
         return r
@@ -80,8 +80,9 @@ class Run:
         K = len(self.racers)
         for r in self.racers:
             r.t, r.status, r.stop_reason, r.perm, r.pos, r.extra, r.ahead = 0, "ready", None, None, 0, {}, None
+            r.examples = 0
             r.rng = np.random.default_rng(self._seeds.spawn(1)[0])
-            r.history = History(self.problem.dim)
+            r.history = self._history()
         self.theta = np.repeat(self.start[None], K, axis=0)  # (K, d)
         self.loss, self.grad = self._evaluate(self.theta)
         self.loss0 = self.loss.copy()
@@ -96,6 +97,10 @@ class Run:
             self._check_stop(i)
         self._set_active()
         self._snapshot(0)
+
+    def _history(self) -> History:
+        """An empty history; it counts examples used when the problem has training data."""
+        return History(self.problem.dim, counts_examples=self.problem.n_train is not None)
 
     def _regroup(self, states: list[State]) -> None:
         self._groups: list[Group] = regroup(self.racers, states, self.problem)

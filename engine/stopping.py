@@ -14,9 +14,10 @@ import numpy as np
 from engine.settings import Setting
 
 STOP_SETTINGS = (
-    Setting("grad_norm", "float", 1e-6, "converged when ‖∇J(θ)‖₂ ≤ ε (null: off)", low=0.0, nullable=True, log=True),
-    Setting("delta_loss", "float", None, "converged when |J(θₜ) − J(θₜ₋₁)| ≤ δ (null: off)", low=0.0, nullable=True,
-            log=True),
+    Setting("grad_norm", "float", 1e-6, "converged when ‖∇J(θ)‖₂ ≤ ε (null: off; not for random guessing)",
+            low=0.0, nullable=True, log=True),
+    Setting("delta_loss", "float", None, "converged when |J(θₜ) − J(θₜ₋₁)| ≤ δ (null: off; not for random "
+            "guessing)", low=0.0, nullable=True, log=True),
     Setting("max_steps", "int", 10_000, "stop after this many steps (null: no limit but the server's)", low=0,
             high=10_000_000, nullable=True),
 )
@@ -59,9 +60,12 @@ def diverged(t: int, loss: float, grad_norm: float, theta_sum: float, loss0: flo
 
 def check_stop(stop: dict[str, Any], t: int, loss: float, prev_loss: float, grad_norm: float,
                uses_gradient: bool) -> Reason | None:
-    """The first stopping test that fires at step t (grad_norm, then delta_loss, then max_steps), or None."""
+    """The first stopping test that fires at step t (grad_norm, then delta_loss, then max_steps), or None.
+
+    An optimiser that uses no gradient (random guessing) has neither convergence test: it does not follow ∇J, and
+    J stands still whenever a guess is no better."""
     eps, delta, max_steps = stop["grad_norm"], stop["delta_loss"], stop["max_steps"]
-    if eps is not None and grad_norm <= eps:
+    if eps is not None and uses_gradient and grad_norm <= eps:
         return {"test": "grad_norm", "t": t, "message": f"converged: ‖∇J‖ ≤ {fmt(eps)} at t = {t}"}
     if delta is not None and uses_gradient and t > 0 and abs(loss - prev_loss) <= delta:
         return {"test": "delta_loss", "t": t, "message": f"converged: |ΔJ| ≤ {fmt(delta)} at t = {t}"}

@@ -9,7 +9,8 @@ export const DEFAULTS = Object.freeze({
   start: null, // [θ1, θ2]; null: the problem's default start
   seed: 0,
   speed: 50, // steps per second while playing
-  view: { arrows: true, flow: false, logJ: true, logGrad: true, surface3d: true, stepArrows: true },
+  view: { arrows: true, flow: false, logJ: true, logGrad: true, surface3d: true, stepArrows: true,
+    byExamples: false }, // byExamples: the curves against the training examples seen instead of t
 });
 
 export const MAX_CSV_IN_URL = 4000; // longer uploads are not put in links (the link says so)

@@ -31,6 +31,7 @@ export function install(app) {
     surfacePathLength: (k = 0) => r.surface()?.pathLength(k) ?? 0,
     surfaceStep: () => r.surface()?.drawnStep() ?? -1,
     curveLength: (k = 0) => r.curves()?.curveLength(k) ?? 0,
+    curves: (name, ...args) => r.curves()?.[name]?.(...args) ?? null, // the curves chart's probes (test_lessons_*.py)
     tableRows: () => r.table()?.rowCount() ?? 0,
     newestRow: () => r.table()?.newestRow() ?? [],
     leaderRows: () => r.leaderboard()?.rowCount() ?? 0,

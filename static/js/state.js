@@ -132,7 +132,7 @@ const MAX_HISTORY = 200000; // steps kept per racer for redraws; older ones are 
 const MAX_PENDING = 50000; // queued steps per racer (a hidden tab draws nothing): beyond, redraw from history
 
 function emptyHistory() {
-  return { t: [], loss: [], grad_norm: [], lr: [], p1: [], p2: [], guess: [], guess_loss: [] };
+  return { t: [], loss: [], grad_norm: [], lr: [], examples: [], p1: [], p2: [], guess: [], guess_loss: [] };
 }
 
 export const run = {
@@ -206,6 +206,7 @@ function append(steps, target) {
     h.loss.push(s.loss);
     h.grad_norm.push(s.grad_norm);
     h.lr.push(s.lr);
+    h.examples.push(s.examples ?? null); // training examples used so far (null: no data)
     h.p1.push(s.params ? s.params[0] : null);
     h.p2.push(s.params ? s.params[1] : null);
     h.guess.push(s.guess || null);

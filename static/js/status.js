@@ -1,5 +1,5 @@
 // The status line (status word coloured by status, the reason in words) and the live readout of t, J,
-// ‖∇J‖ and γ in the top bar.
+// ‖∇J‖ and γ in the top bar, and for runs with data the epoch: training examples seen / N.
 
 import { fmt } from "./format.js";
 
@@ -46,10 +46,36 @@ function leader(state) {
   return { ...best, t: state.t };
 }
 
+/** The epoch readout's element (made once, in small type under t's), or null without a readout. */
+function epochSlot(bar) {
+  let el = bar.querySelector('[data-readout="epoch"]');
+  if (el) return el;
+  const span = document.createElement("small");
+  span.className = "readout-epoch";
+  span.innerHTML = 'epoch <b data-readout="epoch" data-testid="readout-epoch">–</b>';
+  span.hidden = true;
+  const t = bar.querySelector('[data-readout="t"]')?.parentElement;
+  if (t) {
+    t.classList.add("readout-t");
+    t.append(span);
+  } else {
+    bar.append(span);
+  }
+  el = span.querySelector("b");
+  return el;
+}
+
+/** Epochs as the readout shows them: 0.37, 2.4, 120 (examples / N); null without data. */
+export function epochs(examples, n) {
+  if (examples === null || examples === undefined || !(n > 0)) return null;
+  return examples / n;
+}
+
 /** Show the run's state: status, reason, and the readout (in a race, the leader's figures). */
 export function render(state) {
   if (!state) return;
   show(state.status, state.message);
+  const n = state.problem?.n_train ?? state.problem?.n ?? null; // training examples N
   const shown = leader(state);
   const bar = document.querySelector(".readout");
   if (bar) bar.title = state.race ? `J, ‖∇J‖ and γ of the leader (${shown.optimizer?.label || "racer 1"})` : "";
@@ -63,4 +89,13 @@ export function render(state) {
   set("loss", fmt(state.loss, 4));
   set("grad_norm", fmt(state.grad_norm, 3));
   set("lr", state.lr === null || state.lr === undefined ? "–" : fmt(state.lr, 3));
+  if (bar) {
+    const slot = epochSlot(bar);
+    const e = epochs(state.examples, n);
+    slot.parentElement.hidden = e === null;
+    const text = e === null ? "–" : fmt(e, 3);
+    if (slot.textContent !== text) slot.textContent = text;
+    const title = e === null ? "" : `epoch: ${state.examples} training examples used / N = ${n}`;
+    if (slot.parentElement.title !== title) slot.parentElement.title = title;
+  }
 }

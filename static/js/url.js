@@ -9,7 +9,7 @@ const DATA_KEYS = { n: "n", slope: "slope", intercept: "intercept", noise: "nois
   seed: "dseed" };
 const STOP_KEYS = { grad_norm: "eps", delta_loss: "delta", max_steps: "max" };
 const VIEW_KEYS = { arrows: "arrows", flow: "flow", logJ: "logJ", logGrad: "logGrad", surface3d: "s3d",
-  stepArrows: "sarrows" };
+  stepArrows: "sarrows", byExamples: "xex" };
 
 function numOrNull(s) {
   if (s === null || s === "off" || s === "none" || s === "") return null;

@@ -145,6 +145,8 @@ def test_explain_is_the_next_step_and_moves_nothing(client: StrictClient) -> Non
     ex = [client.get(url(s, "explain"), params={"racer": k}).json() for k in (0, 1)]
     assert ex[0]["optimizer"] == "gd" and ex[1]["optimizer"] == "adam" and ex[1]["gradient"]["source"] == "mini-batch"
     assert ex[0]["t"] == 3 and any("θ moves against the gradient" in line for line in ex[0]["sentences"])
+    assert ex[0]["formula"] == "θ ← θ − γ∇J(θ)" and "μ" in ex[0]["formula_general"]  # each racer's own update
+    assert "∇J_B(θ)" in ex[1]["formula"] and "mini-batch of 10" in ex[1]["formula"]
     assert client.get(f"/api/runs/{s['id']}").json()["t"] == 3  # explaining did not step
     after = client.post(url(s, "step"), json={"n": 1}).json()["state"]["racers"]
     for k in (0, 1):

@@ -11,8 +11,11 @@ import pytest
 from pydantic import ValidationError
 
 from app.live.handlers import HANDLERS
+from app.schemas import StepRecord
 from app.schemas_socket_in import CLIENT_MESSAGES
-from app.schemas_socket_out import SERVER_MESSAGES, ErrorMsg, Frame, server_message, wire
+from app.schemas_socket_out import SERVER_MESSAGES, ErrorMsg, Frame, StreamState, server_message, wire
+from app.views import records, run_state
+from engine.build import build_run
 from tests.app.conftest import StrictClient
 
 README = Path(__file__).resolve().parents[2] / "README.md"
@@ -65,3 +68,16 @@ def test_server_messages_are_checked_strictly() -> None:
         server_message.validate_python({"type": "frame", "steps": [], "state": {"t": 0}})  # an incomplete state
     frame = wire(Frame.model_construct(steps=[], state={"t": 0}))
     assert list(frame) == ["type", "steps", "state"]  # only the fields it was built with
+
+
+def test_states_and_step_records_declare_the_examples_seen(client: StrictClient) -> None:
+    components = client.get("/openapi.json").json()["components"]["schemas"]
+    assert "examples" in components["RacerState"]["required"] and "examples" in components["StepRecord"]["properties"]
+    run = build_run({"problem": {"kind": "linear_regression"}, "optimizer": {"name": "gd", "batch_size": 30}})
+    run.step(4)  # 30, 30, 30, then the epoch's last 10 of N = 100
+    assert StreamState.model_validate(run_state(run, False)).racers[0].examples == 100
+    assert [StepRecord.model_validate(s).examples for s in records(run)[0]] == [0, 30, 60, 90, 100]
+    surface = build_run({"problem": {"kind": "surface", "name": "rosenbrock"}, "optimizer": {"lr": 1e-3}})
+    surface.step(2)
+    assert StreamState.model_validate(run_state(surface, False)).racers[0].examples is None
+    assert all(StepRecord.model_validate(s).examples is None for s in records(surface)[0])

@@ -41,8 +41,8 @@ def lecture(page: Any, expr: str) -> Any:
 
 
 # The ids engine/lessons.py defines, in order: the parametrisation below must name them all.
-LESSON_IDS = ["random-guessing", "gradient-arrows", "gradient-descent", "lr-too-small", "lr-too-big", "per-example",
-              "perceptron", "mlp", "quadratic-vs-cross-entropy", "backpropagation", "softmax"]
+LESSON_IDS = ["random-guessing", "gradient-arrows", "gradient-descent", "stopping-tests", "per-example", "lr-too-small",
+              "lr-too-big", "perceptron", "mlp", "quadratic-vs-cross-entropy", "backpropagation", "softmax"]
 LECTURE_VIEW = {"gradient-descent": "guess", "quadratic-vs-cross-entropy": "compare", "backpropagation": "backprop"}
 STEPS = 10  # steps each lesson takes before its screenshot (ten a shift-click)
 

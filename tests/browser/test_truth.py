@@ -92,7 +92,7 @@ def test_button_pill_and_readout_follow_the_server(
     page.wait_for_function(OPEN)
     agree(page, "ready")
     page.get_by_test_id("lesson-next").click()
-    page.wait_for_function("() => new URLSearchParams(location.search).get('lesson') === 'lr-too-small'")
+    page.wait_for_function("() => new URLSearchParams(location.search).get('lesson') === 'stopping-tests'")
     page.wait_for_function(OPEN)
     agree(page, "ready")
     assert console.ours() == []

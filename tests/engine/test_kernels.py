@@ -66,12 +66,13 @@ def step_both(fast: Run, ref: Run, n: int) -> None:
 
 
 def assert_same(fast: Run, ref: Run) -> None:
-    """Histories, weights, gradients, optimiser state, statuses and trajectories agree to TOL."""
+    """Histories (examples seen exactly), weights, gradients, optimiser state, statuses, trajectories agree to TOL."""
     for a, b in zip(fast.racers, ref.racers, strict=True):
-        assert (a.t, a.status, a.stop_reason, a.pos) == (b.t, b.status, b.stop_reason, b.pos)
+        assert (a.t, a.examples, a.status, a.stop_reason, a.pos) == (b.t, b.examples, b.status, b.stop_reason, b.pos)
         ha, hb = a.history, b.history
         assert ha.n == hb.n
         assert np.array_equal(ha.column("t"), hb.column("t"))
+        assert np.array_equal(ha.column("examples"), hb.column("examples"))  # the batches drawn, counted alike
         for col in ("loss", "grad_norm", "lr"):
             np.testing.assert_allclose(ha.column(col), hb.column(col), rtol=TOL, atol=TOL, err_msg=col)
         if ha.keep_params:

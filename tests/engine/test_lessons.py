@@ -12,8 +12,9 @@ from engine.network import NetworkProblem
 from engine.settings import SettingsError
 
 PANELS = {"regression", "landscape", "race", "network", "loss_compare", "backprop"}
-ORDER = ["random-guessing", "gradient-arrows", "gradient-descent", "lr-too-small", "lr-too-big", "per-example",
-         "perceptron", "mlp", "quadratic-vs-cross-entropy", "backpropagation", "softmax"]
+# The lecture's order: guessing, gradients, descent and its convergence tests, per-example updates, then learning rates.
+ORDER = ["random-guessing", "gradient-arrows", "gradient-descent", "stopping-tests", "per-example", "lr-too-small",
+         "lr-too-big", "perceptron", "mlp", "quadratic-vs-cross-entropy", "backpropagation", "softmax"]
 
 
 @pytest.mark.parametrize("lesson_id", list(LESSONS))

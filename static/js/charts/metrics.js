@@ -6,29 +6,17 @@
 /* global Plotly */
 
 import { PLOT_CONFIG, axis, baseLayout, extend } from "./theme.js";
+import { LINEAR, logAxis, ticksKey } from "./log_ticks.js";
 
 const MAX_POINTS = 20000;
 const TRAIN = "#1b2a41";
 const TEST = "#e8590c";
 // Trace order: train loss, test loss, train accuracy, test accuracy.
 
-// A log axis spanning a decade or two gets 1, 2, 5 × 10ᵏ labels (Plotly would label every digit).
-const TICKS_125 = [];
-for (let e = -12; e <= 12; e++) for (const m of [1, 2, 5]) TICKS_125.push(Number((m * 10 ** e).toPrecision(1)));
-const tickText = (v) => (v >= 1e-3 && v < 1e5 ? String(v) : v.toExponential(0).replace("e-", "e−").replace("e+", "e"));
-
+// A log loss axis gets ticks of one format (log_ticks.js); the mode is their key, so it relayouts when they change.
 function lossTicks(log, range) {
-  if (!log) return { mode: "linear", axis: { type: "linear", tickmode: "auto", tickvals: null, ticktext: null } };
-  const inside = TICKS_125.filter((v) => v >= range[0] && v <= range[1]).length;
-  if (inside >= 2 && Math.log10(range[1] / range[0]) < 2.5) {
-    return { mode: "125",
-      axis: { type: "log", tickmode: "array", tickvals: TICKS_125, ticktext: TICKS_125.map(tickText) } };
-  }
-  if (inside < 2) {
-    return { mode: "auto", axis: { type: "log", tickmode: "auto", tickvals: null, ticktext: null, dtick: null } };
-  }
-  return { mode: "decades", axis: { type: "log", tickmode: "auto", tickvals: null, ticktext: null, dtick: 1,
-    exponentformat: "power" } };
+  if (!log) return { mode: "linear", axis: LINEAR };
+  return { mode: `log|${ticksKey(range[0], range[1])}`, axis: logAxis(range[0], range[1]) };
 }
 
 const accuracy = (part) => ({

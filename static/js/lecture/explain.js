@@ -6,7 +6,7 @@
 import * as S from "../state.js";
 import * as socket from "../socket.js";
 import { fmt } from "../format.js";
-import { esc, paramName, refetcher } from "./common.js";
+import { esc, formula, paramName, refetcher } from "./common.js";
 import { arrowsSvg, liveArrows } from "./explain_arrows.js";
 
 export const id = "explain";
@@ -198,7 +198,8 @@ export function create(el, h) {
       ${check.same ? "exactly the θₜ₊₁ shown before it" : `not the θₜ₊₁ predicted (max difference ${fmt(check.maxDiff, 3)})`}.</p>` : "";
     body.innerHTML = `
       ${verdict}
-      <p class="ex-title">${esc(d.title)} <span class="formula ex-formula">${esc(d.formula)}</span></p>
+      <p class="ex-title">${esc(d.title)} <span class="formula ex-formula" data-testid="explain-formula"
+        title="${esc(d.formula_general ? `in general: ${d.formula_general}` : "")}">${formula(d.formula)}</span></p>
       <div class="ex-top">
         <table class="iter-table ex-vectors" data-testid="explain-vectors"><thead>${head}</thead><tbody>${rows.join("")}</tbody></table>
         ${arrowsSvg(d)}
@@ -216,16 +217,19 @@ export function create(el, h) {
     const rec = d.recorded || {};
     const t1 = d.t + 1;
     const tests = [];
-    if (stop.grad_norm !== null && stop.grad_norm !== undefined) {
+    const guess = d.optimizer === "random_search"; // no gradient: neither convergence test applies
+    if (!guess && stop.grad_norm !== null && stop.grad_norm !== undefined) {
       tests.push(["grad_norm", `‖∇J(θ<sub>t+1</sub>)‖ = ${fmt(rec.grad_norm, 3)} ≤ ε = ${fmt(stop.grad_norm)}`]);
     }
-    if (stop.delta_loss !== null && stop.delta_loss !== undefined) {
+    if (!guess && stop.delta_loss !== null && stop.delta_loss !== undefined) {
       tests.push(["delta_loss", `|ΔJ| = ${fmt(Math.abs((rec.loss ?? 0) - d.loss), 3)} ≤ δ = ${fmt(stop.delta_loss)}`]);
     }
     if (stop.max_steps !== null && stop.max_steps !== undefined) tests.push(["max_steps", `t = ${t1} ≥ max steps = ${stop.max_steps}`]);
     tests.push(["diverged", "J grows past 10⁶ × its start, or leaves the numbers"]);
     const fired = d.stop?.test;
-    return `<div class="ex-stop" data-testid="explain-stop"><h4>Stopping tests after this step</h4><ul>${tests.map(([k, text]) =>
+    const why = guess ? `<p class="muted">Random guessing uses no gradient: the tests ‖∇J‖ ≤ ε and |ΔJ| ≤ δ do not
+      apply to it (a rejected guess leaves J where it was).</p>` : "";
+    return `<div class="ex-stop" data-testid="explain-stop"><h4>Stopping tests after this step</h4>${why}<ul>${tests.map(([k, text]) =>
       `<li class="${k === fired ? "fires" : ""}"><span class="ex-mark">${k === fired ? "■" : "□"}</span>${text}</li>`).join("")}</ul>
       <p class="${fired ? "fires" : "muted"}">${esc(fired ? `Then the run stops: ${d.stop.message}.` : "No test fires: the run would go on.")}</p></div>`;
   }

@@ -15,6 +15,8 @@ export const id = "landscape";
 export const title = "Landscape";
 export const mode = "full";
 
+const TRUST = 0.2; // a path further off the plane than this share of its travel is not read from its projection
+
 const DIRECTIONS = {
   filter: "filter-normalised (Li et al., 2018)",
   random: "random, scaled to ‖θ‖",
@@ -191,8 +193,23 @@ export function create(el) {
     const off = path && path.off_plane.length ? Math.max(...path.off_plane) : null;
     root.querySelector('[data-ls="readout"]').innerHTML = `t = ${slice.t} · J(θₜ) = <b>${fmt(slice.centre_loss, 4)}</b>
       · span ±${fmt(slice.span, 3)}${ev ? ` · variance explained ${ev.map((v) => `${fmt(100 * v, 3)}%`).join(" + ")}` : ""}
-      ${off !== null ? ` · trajectory off the plane ≤ ${fmt(off, 3)}` : ""}
-      ${line ? ` · ‖θₜ − θ⁽⁰⁾‖ = ${fmt(line.distance, 3)}` : ""}`;
+      ${line ? ` · ‖θₜ − θ⁽⁰⁾‖ = ${fmt(line.distance, 3)}` : ""}${trust(off, line?.distance)}`;
+  }
+
+  /** Whether the projected path can be read: how far the real path leaves the plane, against how far it went. */
+  function trust(off, distance) {
+    if (off === null) return "";
+    const far = distance > 0 ? off / distance : null;
+    const share = far === null ? "" : ` (${fmt(100 * far, 2)}% of ‖θₜ − θ⁽⁰⁾‖)`;
+    if (far !== null && far <= TRUST) {
+      return `<br><span class="ls-trust good" data-testid="slice-trust" data-trust="yes"
+        data-off="${off}" data-distance="${distance ?? ""}">the path stays within
+        ${fmt(off, 3)} of this plane${share}: its projection shows where descent went</span>`;
+    }
+    return `<br><span class="ls-trust bad" data-testid="slice-trust" data-trust="no"
+      data-off="${off}" data-distance="${distance ?? ""}">⚠ the path leaves this plane by up
+      to ${fmt(off, 3)}${share}: the projected path is not to be trusted — where it is drawn is not where θ was, and the
+      J under it is the plane's, not the path's</span>`;
   }
 
   function extent(values) {

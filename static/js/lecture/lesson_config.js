@@ -44,6 +44,8 @@ export function configOf(lesson) {
   c.seed = spec.seed ?? 0;
   c.start = Array.isArray(spec.start) && spec.start.length === 2 ? [...spec.start] : null;
   for (const k of ["arrows", "flow"]) if (k in hints) c.view[k] = !!hints[k];
+  if ("step_arrows" in hints) c.view.stepArrows = !!hints.step_arrows;
+  if ("x_axis" in hints) c.view.byExamples = hints.x_axis === "examples";
   return c;
 }
 

@@ -14,6 +14,31 @@ export const CE_PATH = "#1971c2";
 export const Q_PATH = "#f59f00";
 const RACE_MS = 4500; // the whole race, whatever the number of steps
 
+/** The smallest round step (1, 2, 2.5 or 5 × 10ᵏ) whose `parts` multiples reach max. */
+function roundStep(max, parts) {
+  const raw = max / parts;
+  const k = 10 ** Math.floor(Math.log10(raw));
+  return [1, 2, 2.5, 5, 10].map((m) => m * k).find((s) => s * parts >= max * (1 - 1e-9));
+}
+
+/**
+ * Round ticks for the two J axes of the race chart, from 0 to each path's peak, with as many divisions on each so
+ * their ticks share heights (Plotly would otherwise split the right axis like the left: 0.0272, 0.0545, …): the
+ * number of divisions (3 to 8) that leaves the least empty space above the higher of the two curves.
+ */
+export function pairedTicks(maxCe, maxQ) {
+  if (!(maxCe > 0) || !(maxQ > 0)) return { ce: { rangemode: "tozero" }, q: { rangemode: "tozero" } };
+  let best = null;
+  for (let parts = 3; parts <= 8; parts++) {
+    const sC = roundStep(maxCe, parts);
+    const sQ = roundStep(maxQ, parts);
+    const waste = Math.max(1 - maxCe / (parts * sC), 1 - maxQ / (parts * sQ));
+    if (!best || waste < best.waste - 1e-9) best = { parts, sC, sQ, waste };
+  }
+  const axisOf = (step) => ({ range: [0, best.parts * step * 1.0001], tickmode: "linear", tick0: 0, dtick: step });
+  return { ce: axisOf(best.sC), q: axisOf(best.sQ) };
+}
+
 /** Draw into `el3d` (the surfaces) and `el2d` (J against the step); `onText(html)` gets the race in words. */
 export function createFigure(el3d, el2d, onText) {
   let plot3d = null;
@@ -78,6 +103,7 @@ export function createFigure(el3d, el2d, onText) {
     Plotly.react(plot3d, [surface(data.ce, CE_SCALE, "cross-entropy", 0.8), surface(data.quadratic, Q_SCALE, "quadratic", 0.95),
       path(CE_PATH), path(Q_PATH), head(CE_PATH, "cross-entropy path"), head(Q_PATH, "quadratic path"), start],
     layout, PLOT_CONFIG);
+    const ticks = pairedTicks(peak(data.paths.ce), peak(data.paths.quadratic));
     Plotly.react(plot2d, [
       { type: "scatter", mode: "lines", x: [], y: [], line: { color: CE_PATH, width: 2 }, name: "cross-entropy",
         hovertemplate: "step %{x}<br>cross-entropy J = %{y:.4g}<extra></extra>" },
@@ -86,8 +112,8 @@ export function createFigure(el3d, el2d, onText) {
     ], baseLayout({
       margin: { l: 48, r: 48, t: 6, b: 34 },
       xaxis: axis("gradient-descent step", { range: [0, Math.max(1, data.steps)] }),
-      yaxis: axis("cross-entropy J", { color: CE_PATH, rangemode: "tozero" }),
-      yaxis2: axis("quadratic J", { overlaying: "y", side: "right", color: "#b07b00", rangemode: "tozero", showgrid: false }),
+      yaxis: axis("cross-entropy J", { color: CE_PATH, ...ticks.ce }),
+      yaxis2: axis("quadratic J", { overlaying: "y", side: "right", color: "#b07b00", showgrid: false, ...ticks.q }),
     }), PLOT_CONFIG);
     race();
   }
@@ -150,6 +176,7 @@ export function createFigure(el3d, el2d, onText) {
   }
 
   const n = () => Math.max(data.paths.ce.length, data.paths.quadratic.length);
+  const peak = (P) => Math.max(0, ...P.map((r) => r[2]).filter(finite));
 
   /** Steps until half of a path's whole drop in J (null when it does not go down): a plateau shows as a late one. */
   function halfWay(P) {
