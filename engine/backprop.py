@@ -21,6 +21,7 @@ Finite differences (engine/backprop_fd.py): J(θ ± h·e_k) for every parameter 
 
 from __future__ import annotations
 
+import functools
 import gc
 import math
 from typing import Any
@@ -114,6 +115,17 @@ class _Names:
         return f"b^({l}){_sub(j)}"
 
 
+@functools.lru_cache(maxsize=32)
+def _weight_rows(sizes: tuple[int, ...], l: int, start: int) -> tuple[list[str], list[int]]:
+    """The gradient symbols (g_α…) and parameter indices of Dense layer l's weights, unit j above then unit i
+    below: the same for every table of an architecture, so kept (the biggest has 30,000; read, never changed)."""
+    n_in, n_out = sizes[l - 1], sizes[l]
+    K, top = sizes[-1], l == len(sizes) - 1
+    jj = [str(k + 1) if K > 1 else "" for k in range(K)] if top else [str(j + 1) for j in range(n_out)]
+    symbols = ["g_" + s for s in _Names(list(sizes)).weights(l, n_in, jj)]
+    return symbols, [start + i * n_out + j for j in range(n_out) for i in range(n_in)]
+
+
 def _num(v: Any) -> float | None:
     """A JSON number: NaN and infinities become null."""
     f = float(v)
@@ -166,10 +178,10 @@ def _table(problem: NetworkProblem, theta: np.ndarray, example: int, fd: bool) -
         pn, q = problem.param_names, quantity
         if len(cols) == 2:
             G, V = cols
-            return [{"quantity": q, "symbol": "g_" + s, "value": G[p], "id": i, "param": p, "param_name": pn[p],
+            return [{"quantity": q, "symbol": s, "value": G[p], "id": i, "param": p, "param_name": pn[p],
                      "weight": V[p]} for s, p, i in zip(symbols, ps, ids, strict=True)]
         G, V, F, E = cols
-        return [{"quantity": q, "symbol": "g_" + s, "value": G[p], "id": i, "param": p, "param_name": pn[p],
+        return [{"quantity": q, "symbol": s, "value": G[p], "id": i, "param": p, "param_name": pn[p],
                  "weight": V[p], "fd": F[p], "rel_error": E[p]} for s, p, i in zip(symbols, ps, ids, strict=True)]
 
     def node(l: int, j: int) -> dict[str, Any]:
@@ -214,10 +226,10 @@ def _table(problem: NetworkProblem, theta: np.ndarray, example: int, fd: bool) -
         fwd = f"{a_} = Σ_{i_} {w_} {z_} + {b_}"
         bwd = f"g_{w_} = g_{a_} {z_},  g_{b_} = g_{a_},  g_{z_} = {over}g_{a_} {w_}"
         s0 = starts[l - 1]
-        back = param_rows("grad_weight", names.weights(l, n_in, jj),
-                          [s0 + i * n_out + j for j in range(n_out) for i in range(n_in)],
+        w_symbols, w_params = _weight_rows(tuple(sizes), l, s0)
+        back = param_rows("grad_weight", w_symbols, w_params,
                           [{"kind": "edge", "layer": l, "from": i, "to": j} for j in range(n_out) for i in range(n_in)])
-        back += param_rows("grad_bias", [names.bias(l, jj[j]) for j in range(n_out)],
+        back += param_rows("grad_bias", ["g_" + names.bias(l, jj[j]) for j in range(n_out)],
                            [s0 + n_in * n_out + j for j in range(n_out)],
                            [{"kind": "bias", "layer": l, "unit": j} for j in range(n_out)])
         if l > 1:

@@ -5,8 +5,8 @@ import json
 import numpy as np
 import pytest
 
-from engine.backprop import backprop_table
 from engine import backprop_fd
+from engine.backprop import backprop_table
 from engine.backprop_fd import fd_gradients, one_blas_thread
 from engine.build import build_problem
 from engine.losses import objective_value
