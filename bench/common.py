@@ -47,8 +47,24 @@ def with_and_without_kernels(label: str, fn: Callable[[], object], target: str =
         report(f"{label}: {name}, CPU", cpu * 1e3, "ms")
 
 
+_taken: set[int] = set()
+
+
 def free_port() -> int:
-    """A loopback TCP port nobody listens on right now."""
+    """A loopback TCP port nobody listens on right now: from BENCH_PORTS ("8640-8649") when set (a machine shared
+    by several people), each once per process; else any the system gives."""
+    lo, _, hi = os.environ.get("BENCH_PORTS", "").partition("-")
+    for port in range(int(lo), int(hi or lo) + 1) if lo else ():
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        if port not in _taken:
+            _taken.add(port)
+            return port
+    if lo:
+        raise RuntimeError(f"no free port in BENCH_PORTS={lo}-{hi}")
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])

@@ -21,6 +21,8 @@ Finite differences (engine/backprop_fd.py): J(θ ± h·e_k) for every parameter 
 
 from __future__ import annotations
 
+import functools
+import gc
 import math
 from typing import Any
 
@@ -113,6 +115,17 @@ class _Names:
         return f"b^({l}){_sub(j)}"
 
 
+@functools.lru_cache(maxsize=32)
+def _weight_rows(sizes: tuple[int, ...], l: int, start: int) -> tuple[list[str], list[int]]:
+    """The gradient symbols (g_α…) and parameter indices of Dense layer l's weights, unit j above then unit i
+    below: the same for every table of an architecture, so kept (the biggest has 30,000; read, never changed)."""
+    n_in, n_out = sizes[l - 1], sizes[l]
+    K, top = sizes[-1], l == len(sizes) - 1
+    jj = [str(k + 1) if K > 1 else "" for k in range(K)] if top else [str(j + 1) for j in range(n_out)]
+    symbols = ["g_" + s for s in _Names(list(sizes)).weights(l, n_in, jj)]
+    return symbols, [start + i * n_out + j for j in range(n_out) for i in range(n_in)]
+
+
 def _num(v: Any) -> float | None:
     """A JSON number: NaN and infinities become null."""
     f = float(v)
@@ -126,7 +139,21 @@ def _nums(a: np.ndarray) -> list[float | None]:
 
 
 def backprop_table(problem: NetworkProblem, theta: np.ndarray, example: int, fd: bool = True) -> dict[str, Any]:
-    """Forward and backward pass of training example `example` at θ (d,), as the lecture's table (JSON types)."""
+    """Forward and backward pass of training example `example` at θ (d,), as the lecture's table (JSON types).
+
+    The biggest table is some 100,000 new dicts and lists, none of them garbage: the cyclic collector is paused
+    while they are built (its passes over them took about a fifth of the table's time), and resumed after."""
+    paused = gc.isenabled()
+    if paused:
+        gc.disable()
+    try:
+        return _table(problem, theta, example, fd)
+    finally:
+        if paused:  # only the caller that paused it resumes it
+            gc.enable()
+
+
+def _table(problem: NetworkProblem, theta: np.ndarray, example: int, fd: bool) -> dict[str, Any]:
     theta = np.asarray(theta, dtype=np.float64)
     if theta.shape != (problem.dim,) or not np.all(np.isfinite(theta)):
         raise SettingsError("theta", f"must be {problem.dim} finite numbers")
@@ -141,9 +168,9 @@ def backprop_table(problem: NetworkProblem, theta: np.ndarray, example: int, fd:
     # Python floats up front: tens of thousands of rows are built from lists, not numpy scalars.
     g_theta = mlp.pack(bp.grads)
     cols = [_nums(g_theta), _nums(theta)]
-    errs = None if fd_theta is None else rel_error(g_theta, fd_theta).tolist()
+    errs = None if fd_theta is None else rel_error(g_theta, fd_theta)
     if fd_theta is not None and errs is not None:
-        cols += [_nums(fd_theta), [_num(v) for v in errs]]
+        cols += [_nums(fd_theta), _nums(errs)]
     x_errs = None if fd_x is None else rel_error(bp.grad_x[0], fd_x).tolist()
 
     def param_rows(quantity: str, symbols: list[str], ps: list[int], ids: list[dict[str, Any]]
@@ -151,10 +178,10 @@ def backprop_table(problem: NetworkProblem, theta: np.ndarray, example: int, fd:
         pn, q = problem.param_names, quantity
         if len(cols) == 2:
             G, V = cols
-            return [{"quantity": q, "symbol": "g_" + s, "value": G[p], "id": i, "param": p, "param_name": pn[p],
+            return [{"quantity": q, "symbol": s, "value": G[p], "id": i, "param": p, "param_name": pn[p],
                      "weight": V[p]} for s, p, i in zip(symbols, ps, ids, strict=True)]
         G, V, F, E = cols
-        return [{"quantity": q, "symbol": "g_" + s, "value": G[p], "id": i, "param": p, "param_name": pn[p],
+        return [{"quantity": q, "symbol": s, "value": G[p], "id": i, "param": p, "param_name": pn[p],
                  "weight": V[p], "fd": F[p], "rel_error": E[p]} for s, p, i in zip(symbols, ps, ids, strict=True)]
 
     def node(l: int, j: int) -> dict[str, Any]:
@@ -199,10 +226,10 @@ def backprop_table(problem: NetworkProblem, theta: np.ndarray, example: int, fd:
         fwd = f"{a_} = Σ_{i_} {w_} {z_} + {b_}"
         bwd = f"g_{w_} = g_{a_} {z_},  g_{b_} = g_{a_},  g_{z_} = {over}g_{a_} {w_}"
         s0 = starts[l - 1]
-        back = param_rows("grad_weight", names.weights(l, n_in, jj),
-                          [s0 + i * n_out + j for j in range(n_out) for i in range(n_in)],
+        w_symbols, w_params = _weight_rows(tuple(sizes), l, s0)
+        back = param_rows("grad_weight", w_symbols, w_params,
                           [{"kind": "edge", "layer": l, "from": i, "to": j} for j in range(n_out) for i in range(n_in)])
-        back += param_rows("grad_bias", [names.bias(l, jj[j]) for j in range(n_out)],
+        back += param_rows("grad_bias", ["g_" + names.bias(l, jj[j]) for j in range(n_out)],
                            [s0 + n_in * n_out + j for j in range(n_out)],
                            [{"kind": "bias", "layer": l, "unit": j} for j in range(n_out)])
         if l > 1:
@@ -253,6 +280,6 @@ def backprop_table(problem: NetworkProblem, theta: np.ndarray, example: int, fd:
         "J": _num(bp.loss),
         "stages": stages,
         "fd": None if errs is None or x_errs is None else {
-            "h": FD_STEP, "checked": len(errs) + len(x_errs), "max_rel_error": _num(max(errs + x_errs))},
+            "h": FD_STEP, "checked": len(errs) + len(x_errs), "max_rel_error": _num(max(errs.tolist() + x_errs))},
         "note": NOTE,
     }

@@ -151,14 +151,14 @@ def losses(problem: Any, thetas: np.ndarray) -> np.ndarray | None:
     if len(cuts) == 2:
         part(0, m)
         return out
-    futures = [_pool().submit(part, lo, hi) for lo, hi in zip(cuts[1:-1], cuts[2:], strict=True)]
+    futures = [pool().submit(part, lo, hi) for lo, hi in zip(cuts[1:-1], cuts[2:], strict=True)]
     part(cuts[0], cuts[1])  # the first share here, the others in the pool (the kernel releases the GIL)
     for f in futures:
         f.result()
     return out
 
 
-def _pool() -> ThreadPoolExecutor:
+def pool() -> ThreadPoolExecutor:
     with _lock:
         if "pool" not in _compiled:
             _compiled["pool"] = ThreadPoolExecutor(THREADS - 1, thread_name_prefix="descent-grid")

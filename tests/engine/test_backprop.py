@@ -5,8 +5,9 @@ import json
 import numpy as np
 import pytest
 
+from engine import backprop_fd
 from engine.backprop import backprop_table
-from engine.backprop_fd import fd_gradients
+from engine.backprop_fd import fd_gradients, one_blas_thread
 from engine.build import build_problem
 from engine.losses import objective_value
 from engine.network import NetworkProblem
@@ -152,6 +153,34 @@ def test_fd_gradients_matches_brute_force_on_every_parameter() -> None:
     theta = p.default_start()
     g, _ = fd_gradients(p, theta, 2)
     assert rel_err(g, single_example_fd(p, theta, 2)) < 1e-7
+
+
+def test_fd_shared_over_two_threads_gives_the_same_numbers(monkeypatch: pytest.MonkeyPatch) -> None:
+    p = net(layers=[2, 16, 16, 16, 3], activation="tanh", head="softmax", loss="ce",
+            data={"name": "blobs", "n": 30, "classes": 3})
+    theta = p.default_start()
+    monkeypatch.setattr(backprop_fd, "SPLIT_WORK", 10**18)  # every block in this thread
+    alone = fd_gradients(p, theta, 4)
+    monkeypatch.setattr(backprop_fd, "SPLIT_WORK", 0)  # shared with engine/kernels_grid.py's pool (2 cores or more)
+    shared = fd_gradients(p, theta, 4)
+    assert np.array_equal(alone[0], shared[0]) and np.array_equal(alone[1], shared[1])
+    assert rel_err(shared[0], single_example_fd(p, theta, 4)) < 1e-7
+
+
+def blas_threads() -> list[int]:
+    from threadpoolctl import threadpool_info
+
+    return [lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"]
+
+
+def test_finite_differences_run_on_one_blas_thread_and_restore_the_count_after() -> None:
+    before = blas_threads()
+    assert before  # NumPy's BLAS is seen
+    with one_blas_thread():
+        with one_blas_thread():  # nested (or another request's table meanwhile): one limit, restored once
+            assert set(blas_threads()) == {1}
+        assert set(blas_threads()) == {1}
+    assert blas_threads() == before
 
 
 def test_deeper_networks_use_layer_superscripts_and_several_outputs_use_k() -> None:
