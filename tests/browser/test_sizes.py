@@ -55,9 +55,9 @@ def refused_beside(page: Any, selector: str, typed: str, reason: str) -> None:
 
 
 def on_screen(page: Any, w: int) -> None:
-    """No sideways scroll; the pill (never empty) and the readout inside the screen."""
+    """No sideways scroll; the pill (never empty), the readout and the top bar's links inside the screen."""
     assert page.evaluate("() => document.documentElement.scrollWidth <= innerWidth"), w
-    assert page.evaluate(OFF, [".status", ".readout"]) == []
+    assert page.evaluate(OFF, [".status", ".readout", ".topbar-links > *"]) == []
     expect(page.get_by_test_id("status-text")).not_to_be_empty()
     expect(page.get_by_test_id("readout")).to_be_in_viewport()
 
