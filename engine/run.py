@@ -20,7 +20,7 @@ from engine.groups import Group, State, opt_state, racer_states, regroup, restac
 from engine.history import TRAJECTORY_SNAPSHOTS, History
 from engine.optimizers import OPTIMIZERS
 from engine.problems import Problem
-from engine.racers import Racer, changed_spec, check_racer, peek_batches, resolve_box, uses_batches
+from engine.racers import Racer, changed_spec, check_racer, peek_batches, racer_index, resolve_box, uses_batches
 from engine.rounds import step_round
 from engine.settings import SettingsError, check_settings
 from engine.stopping import DIVERGENCE_FACTOR, STOP_SETTINGS, check_stop, grad_norm, settle
@@ -233,10 +233,8 @@ class Run:
 
     # ----- reading ------------------------------------------------------------------------------
     def racer(self, i: int) -> Racer:
-        """Racer i; a SettingsError naming `racer` when the run has none (the one check of a racer index)."""
-        if isinstance(i, bool) or not isinstance(i, int) or not 0 <= i < len(self.racers):
-            raise SettingsError("racer", f"no racer {i} (this run has {len(self.racers)})")
-        return self.racers[i]
+        """Racer i; a SettingsError naming `racer` when the run has none (engine.racers.racer_index)."""
+        return self.racers[racer_index(self.racers, i)]
 
     def params(self, i: int) -> np.ndarray:
         """Racer i's θ (a copy)."""

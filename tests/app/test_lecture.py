@@ -112,6 +112,7 @@ def test_slice_and_line_bounds(client: StrictClient, net: dict[str, Any]) -> Non
                    {"biases": "some"}):
         assert loc_of(client.get(url(net, "slice"), params=params)) == ["query", next(iter(params))], params
     assert loc_of(client.get(url(net, "line"), params={"n": 1002})) == ["query", "n"]
+    assert loc_of(client.get(url(net, "line"), params={"racer": 3})) == ["query", "racer"]
     for what in ("slice", "line"):
         r = client.get(url(new_run(client, {"problem": {"kind": "surface"}}), what))
         assert r.status_code == 409 and "needs a network run" in r.json()["detail"]
