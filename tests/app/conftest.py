@@ -100,6 +100,16 @@ def recv_until(ws: WebSocketTestSession, kind: str, limit: int = 10_000,
     raise AssertionError(f"no {kind!r} message in {limit} messages; types seen: {sorted({m['type'] for m in seen})}")
 
 
+def steps_until(ws: WebSocketTestSession, t: int) -> list[dict[str, Any]]:
+    """The step records of the frames read until one carries step `t` (a REST or websocket step of several steps
+    may come in one frame or several: it can span more than one stepping slice)."""
+    steps: list[dict[str, Any]] = []
+    while not any(s["t"] >= t for s in steps):
+        frame, _ = recv_until(ws, "frame", where=lambda m: bool(m["steps"]))
+        steps += frame["steps"]
+    return steps
+
+
 def wait_for(predicate: Callable[[], bool], timeout: float = 5.0) -> None:
     """Poll until predicate() holds (the app runs in the test client's own thread)."""
     deadline = time.monotonic() + timeout
