@@ -20,6 +20,7 @@ with warnings.catch_warnings():
 from app.main import create_app
 from app.schemas_socket_out import server_message
 from app.settings import Settings
+from engine.build import replay
 
 
 def strict_loads(text: str) -> Any:
@@ -78,6 +79,14 @@ def new_run(client: TestClient, body: dict[str, Any] | None = None) -> dict[str,
     assert r.status_code == 201, r.text
     state: dict[str, Any] = r.json()
     return state
+
+
+def rebuilt(client: TestClient, run: dict[str, Any]) -> Any:
+    """The engine run the server holds, rebuilt from its export (config, live changes and clock): runs are
+    deterministic, so it is the same run, bit for bit (engine.build.replay)."""
+    doc = client.get(f"/api/runs/{run['id']}/export")
+    assert doc.status_code == 200, doc.text
+    return replay(doc.json()["config"], doc.json()["events"], doc.json()["clock"])
 
 
 def recv(ws: WebSocketTestSession) -> dict[str, Any]:
