@@ -32,11 +32,30 @@ def stream(run: dict[str, Any]) -> str:
     return f"/api/runs/{run['id']}/stream"
 
 
+def watchers(c: StrictClient, run: dict[str, Any]) -> list[Any]:
+    """The app's Client objects of the websockets watching this run (the store's find, as the app's routes use it,
+    without marking the run used)."""
+    entry = c.app.state.store.find(run["id"])  # type: ignore[attr-defined]
+    assert entry is not None
+    clients: list[Any] = entry.player.clients
+    return clients
+
+
 def server_client(c: StrictClient, run: dict[str, Any]) -> Any:
     """The app's Client object of the (only) websocket watching this run."""
-    clients = c.app.state.store.entries[run["id"]].player.clients  # type: ignore[attr-defined]
+    clients = watchers(c, run)
     assert len(clients) == 1
     return clients[0]
+
+
+def run_t(c: StrictClient, run: dict[str, Any]) -> int:
+    t: int = c.get(f"/api/runs/{run['id']}").json()["t"]
+    return t
+
+
+def listed(c: StrictClient, run: dict[str, Any]) -> bool:
+    """The run is in this client's list (GET /api/runs does not mark a run used, as GET /api/runs/{id} does)."""
+    return run["id"] in [r["id"] for r in c.get("/api/runs").json()]
 
 
 # ----- websocket floods and odd messages ----------------------------------------------------------------
@@ -174,7 +193,7 @@ def stall(c: StrictClient, run: dict[str, Any], index: int | None = None) -> tup
     if index is None:
         srv = server_client(c, run)
     else:
-        srv = c.app.state.store.entries[run["id"]].player.clients[index]  # type: ignore[attr-defined]
+        srv = watchers(c, run)[index]
     gate = {"stalled": True}
     real = srv.ws
 
@@ -202,8 +221,7 @@ def test_a_stalled_client_is_not_read_and_its_outbox_stays_bounded(make_client: 
         ws.send_json({"type": "play", "speed": 5000})
         for _ in range(2000):
             ws.send_json({"type": "ping"})  # each answered with a pong that cannot be sent
-        player = c.app.state.store.entries[run["id"]].player  # type: ignore[attr-defined]
-        wait_for(lambda: player.run.t > 2000, timeout=20)
+        wait_for(lambda: run_t(c, run) > 2000, timeout=20)
         assert len(srv.outbox) <= OUTBOX_HIGH + 1 and not srv.room.is_set()  # bounded; the reader waits
         assert c.get("/api/health").status_code == 200
         gate["stalled"] = False
@@ -214,7 +232,7 @@ def test_a_stalled_client_is_not_read_and_its_outbox_stays_bounded(make_client: 
         ws.send_json({"type": "ping"})
         pong, before = recv_until(ws, "pong")
         frames = [m for m in before if m["type"] == "frame"]
-        assert frames and frames[-1]["state"]["t"] == player.run.t
+        assert frames and frames[-1]["state"]["t"] == run_t(c, run)
 
 
 @pytest.mark.parametrize("changes", ["play and pause", "steps, racers and resets"])
@@ -363,15 +381,14 @@ def test_the_token_guards_every_operation(make_client: Any) -> None:
 def test_idle_runs_expire_watched_ones_do_not(make_client: Any) -> None:
     c = make_client(idle_seconds=1.5, sweep_seconds=0.05)
     watched = new_run(c)
-    store = c.app.state.store  # type: ignore[attr-defined]
-    with c.websocket_connect(stream(watched)) as ws:  # (GET /api/runs/{id} would count as a use: look inside)
+    with c.websocket_connect(stream(watched)) as ws:  # (GET /api/runs/{id} would count as a use: list them)
         recv(ws)
         idle = new_run(c)
         # The watched run has been idle longer than this one, so the sweep that expired it would have taken the
         # watched one too, were it not watched.
-        wait_for(lambda: store.find(idle["id"]) is None, timeout=15)
-        assert store.find(watched["id"]) is not None
-    wait_for(lambda: store.find(watched["id"]) is None, timeout=15)  # once nobody watches, it expires too
+        wait_for(lambda: not listed(c, idle), timeout=15)
+        assert listed(c, watched)
+    wait_for(lambda: not listed(c, watched), timeout=15)  # once nobody watches, it expires too
     assert c.get(f"/api/runs/{idle['id']}").status_code == 404
 
 
@@ -393,16 +410,14 @@ def test_nothing_a_user_sends_is_evaluated_as_code_by_the_page() -> None:
 def test_shutdown_stops_running_runs_and_closes_their_sockets(client: StrictClient) -> None:
     run = new_run(client, ENDLESS)
     store: Any = client.app.state.store  # type: ignore[attr-defined]
-    player = store.entries[run["id"]].player
     with client.websocket_connect(stream(run)) as ws:
         recv(ws)
         ws.send_json({"type": "play", "speed": 2000})
         recv_until(ws, "frame", where=lambda m: bool(m["steps"]))
-        task = player.task
-        assert task is not None and not task.done()
+        assert client.get("/api/health").json()["playing"] == 1
         portal: Any = client.portal
-        portal.call(store.aclose)  # what the lifespan does on shutdown
-        assert task.done() and player.task is None and player.playing is False
+        portal.call(store.aclose)  # what the lifespan does on shutdown: it waits for the play loops to end
+        assert client.get("/api/health").json()["playing"] == 0
         with pytest.raises(WebSocketDisconnect) as closed:
             for _ in range(10_000):
                 recv(ws)
