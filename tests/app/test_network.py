@@ -322,7 +322,7 @@ def test_linear_regression_frames_have_no_network_views(client: StrictClient) ->
 def test_grids_are_computed_once_for_every_watcher_within_the_time_budget(client: StrictClient,
                                                                         monkeypatch: Any) -> None:
     s = new_run(client, {"problem": XOR, "optimizer": {"lr": 0.3}, "stop": ENDLESS})
-    net = client.app.state.store.entries[s["id"]].player.net  # type: ignore[attr-defined]
+    net = client.app.state.store.find(s["id"]).player.net  # type: ignore[attr-defined]  (the run's shared views)
     computed: list[tuple[Any, frozenset[int]]] = []
     spans: list[tuple[float, float]] = []  # when each computation began and ended
     compute = net.compute
