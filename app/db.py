@@ -8,8 +8,10 @@ Connections live for one call, and a call may come from any worker thread.
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +41,22 @@ class SQLiteDB:
         conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
         conn.execute("PRAGMA synchronous=FULL")  # a committed save survives a power cut too
         return conn
+
+    @contextlib.contextmanager
+    def transaction(self, write: bool = False) -> Iterator[sqlite3.Connection]:
+        """A new connection in one transaction, committed when the block ends, rolled back when it raises, then
+        closed; `write` takes the write lock at once (BEGIN IMMEDIATE), so what it counts holds until it commits."""
+        conn = self.connect()
+        try:
+            conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+            try:
+                yield conn
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+        finally:
+            conn.close()
 
 
 SQLITE_FILE = "descent.sqlite3"  # under data_dir: saved runs, challenges and attempts

@@ -123,26 +123,13 @@ class SQLiteSaved:
     def save(self, name: str, record: dict[str, Any], owner: str | None = None) -> str:
         """One IMMEDIATE transaction: count (for the limits) and insert, or nothing at all."""
         sid, full, text = _row(name, record, self.max_bytes)
-        conn = self._connect()
-        try:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                total = conn.execute("SELECT count(*) FROM saved").fetchone()[0]
-                mine = conn.execute("SELECT count(*) FROM saved WHERE owner IS ?", (owner,)).fetchone()[0]
-                check_caps(total, mine, owner, self.max_total, self.max_per_owner)
-                self._insert(conn, (sid, owner, name, full["created"], str(full.get("kind", "")),
-                                    int(full.get("t", 0)), text))
-                conn.execute("COMMIT")
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-        finally:
-            conn.close()
+        with self.db.transaction(write=True) as conn:
+            total = conn.execute("SELECT count(*) FROM saved").fetchone()[0]
+            mine = conn.execute("SELECT count(*) FROM saved WHERE owner IS ?", (owner,)).fetchone()[0]
+            check_caps(total, mine, owner, self.max_total, self.max_per_owner)
+            conn.execute("INSERT INTO saved (id, owner, name, created, kind, t, record) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                         (sid, owner, name, full["created"], str(full.get("kind", "")), int(full.get("t", 0)), text))
         return sid
-
-    @staticmethod
-    def _insert(conn: sqlite3.Connection, row: tuple[Any, ...]) -> None:
-        conn.execute("INSERT INTO saved (id, owner, name, created, kind, t, record) VALUES (?, ?, ?, ?, ?, ?, ?)", row)
 
     def list(self, owner: str | None = None) -> list[dict[str, Any]]:
         """Newest first."""

@@ -86,19 +86,25 @@ def check_event(run: Run, ev: Any, i: int, clock: int) -> int:
     return at
 
 
-def apply_event(run: Run, ev: dict[str, Any]) -> None:
-    """Make one logged live change again (set, stop, add_racer, remove_racer or a weight edit)."""
+def apply_event(run: Run, ev: dict[str, Any], i: int | None = None) -> None:
+    """Make one logged live change again (set, stop, add_racer, remove_racer or a weight edit); given the event's
+    index `i`, a racer the run does not have (then) is a SettingsError naming `events.{i}.racer`."""
     kind = ev["type"]
-    if kind == "set":
-        run.set_optimizer(ev.get("optimizer") or {}, racer=int(ev.get("racer") or 0))
-    elif kind == "stop":
-        run.set_stop(ev.get("stop") or {})
-    elif kind == "add_racer":
-        run.add_racer(ev.get("racer") or {})
-    elif kind == "weight":
-        apply_weight_event(run, ev)
-    else:
-        run.remove_racer(int(ev.get("racer") or 0))
+    try:
+        if kind == "set":
+            run.set_optimizer(ev.get("optimizer") or {}, racer=int(ev.get("racer") or 0))
+        elif kind == "stop":
+            run.set_stop(ev.get("stop") or {})
+        elif kind == "add_racer":
+            run.add_racer(ev.get("racer") or {})
+        elif kind == "weight":
+            apply_weight_event(run, ev)
+        else:
+            run.remove_racer(int(ev.get("racer") or 0))
+    except SettingsError as exc:
+        if i is None or exc.field != "racer":
+            raise
+        raise SettingsError(f"events.{i}.racer", exc.message) from None
 
 
 def run_config(run: Run) -> dict[str, Any]:
@@ -123,6 +129,6 @@ def replay(config: dict[str, Any], events: list[dict[str, Any]], clock: int, eve
     run = build_run(config, event_cap)
     for i, ev in enumerate(events):
         run.step(check_event(run, ev, i, clock) - run.clock)
-        apply_event(run, ev)
+        apply_event(run, ev, i)
     run.step(clock - run.clock)
     return run

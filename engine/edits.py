@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any
 
-from engine.racers import peek_batches, uses_batches
+from engine.racers import peek_batches, racer_index, uses_batches
 from engine.settings import SettingsError
 
 if TYPE_CHECKING:
@@ -42,8 +42,7 @@ def weight_index(run: Run, layer: int, i: int | None, j: int) -> int:
 
 def apply_weight(run: Run, racer: int, layer: int, i: int | None, j: int, value: float) -> None:
     """Set one weight of racer `racer` without logging it (a replay applies logged edits with this)."""
-    if not 0 <= racer < len(run.racers):
-        raise SettingsError("racer", f"no racer {racer} (this run has {len(run.racers)})")
+    racer_index(run.racers, racer)
     k = weight_index(run, layer, i, j)
     if not (isinstance(value, int | float) and math.isfinite(value) and abs(value) <= WEIGHT_MAX):
         raise SettingsError("value", f"must be a finite number between {-WEIGHT_MAX:g} and {WEIGHT_MAX:g}, got {value}")
@@ -53,8 +52,8 @@ def apply_weight(run: Run, racer: int, layer: int, i: int | None, j: int, value:
     r.extra.pop("metrics_key", None)  # its train/test figures are those of the new weights
     if r.status in ("converged", "stopped"):  # a test that held may not hold now: the racer can go on
         r.status, r.stop_reason = ("paused" if r.t else "ready"), None
-        run._check_stop(racer)
-    run._set_active()
+        run.apply_stop_tests(racer)
+    run.update_active()
 
 
 def _reevaluate(run: Run, racer: int) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,6 +34,14 @@ def check_racer(spec: dict[str, Any], prefix: str = "optimizer.") -> dict[str, A
     settings = check_settings(OPTIMIZERS[name].settings, spec, prefix=prefix)
     check_optimizer(name, settings)
     return {"name": name, "label": label or name, "schedule": schedule, **settings}
+
+
+def racer_index(racers: Sequence[Any], i: int) -> int:
+    """i, checked against a run's racers: a SettingsError naming `racer` when there is no racer i (the engine's
+    one check of a racer index: Run.racer and the views of engine/slices.py use it)."""
+    if isinstance(i, bool) or not isinstance(i, int) or not 0 <= i < len(racers):
+        raise SettingsError("racer", f"no racer {i} (this run has {len(racers)})")
+    return i
 
 
 @dataclass

@@ -77,8 +77,8 @@ def step_round(run: Run) -> int:
     if changed:
         for i, r in enumerate(racers):
             if active[i] and r.status != "diverged" and not _diverged(run, i, L[i], GN[i], S[i]):
-                run._check_stop(i)
-        run._set_active()
+                run.apply_stop_tests(i)
+        run.update_active()
     t = racers[0].t if len(racers) == 1 else max(r.t for r in racers)
     if t % run._stride == 0:
         run._snapshot(t)

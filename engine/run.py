@@ -20,7 +20,7 @@ from engine.groups import Group, State, opt_state, racer_states, regroup, restac
 from engine.history import TRAJECTORY_SNAPSHOTS, History
 from engine.optimizers import OPTIMIZERS
 from engine.problems import Problem
-from engine.racers import Racer, changed_spec, check_racer, peek_batches, resolve_box, uses_batches
+from engine.racers import Racer, changed_spec, check_racer, peek_batches, racer_index, resolve_box, uses_batches
 from engine.rounds import step_round
 from engine.settings import SettingsError, check_settings
 from engine.stopping import DIVERGENCE_FACTOR, STOP_SETTINGS, check_stop, grad_norm, settle
@@ -94,8 +94,8 @@ class Run:
                        for i, r in enumerate(self.racers)])
         for i, r in enumerate(self.racers):
             r.history.append(0, float(self.loss[i]), grad_norm(self.grad[i]), np.nan, self.theta[i])
-            self._check_stop(i)
-        self._set_active()
+            self.apply_stop_tests(i)
+        self.update_active()
         self._snapshot(0)
 
     def _history(self) -> History:
@@ -108,7 +108,7 @@ class Run:
 
     def _restacked(self) -> None:
         self._minibatch = any(uses_batches(r, self.problem.n_train) for r in self.racers)
-        self._set_active()
+        self.update_active()
 
     def _evaluate(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         with np.errstate(all="ignore"):
@@ -132,11 +132,12 @@ class Run:
         """One step round of every active racer (the NumPy reference: engine/rounds.py)."""
         return step_round(self)
 
-    def _set_active(self) -> None:
+    def update_active(self) -> None:
+        """Note which racers still step (after their status changed)."""
         self._active = [r.active for r in self.racers]
         self._all_active = all(self._active)
 
-    def _check_stop(self, i: int) -> None:
+    def apply_stop_tests(self, i: int) -> None:
         """Apply the stopping tests to racer i at its current step."""
         r = self.racers[i]
         fired = check_stop(self.stop, r.t, float(self.loss[i]), float(self.prev_loss[i]), grad_norm(self.grad[i]),
@@ -189,8 +190,8 @@ class Run:
             self._log("stop", stop=stop)
             for i, q in enumerate(self.racers):  # racers that stopped on a test that no longer holds resume
                 if q.status in ("converged", "stopped"):
-                    self._check_stop(i)
-            self._set_active()
+                    self.apply_stop_tests(i)
+            self.update_active()
 
     def set_optimizer(self, changes: dict[str, Any], racer: int = 0) -> None:
         """Change a racer's settings, or its optimiser (which starts that racer's optimiser state afresh)."""
@@ -216,7 +217,7 @@ class Run:
         states.append(OPTIMIZERS[r.spec["name"]].init(self.start[None], l0))
         self.trajectory = []
         r.history.append(0, float(l0[0]), grad_norm(g0[0]), np.nan, self.start)
-        self._check_stop(i)
+        self.apply_stop_tests(i)
         self._regroup(states)
         return i
 
@@ -238,10 +239,8 @@ class Run:
 
     # ----- reading ------------------------------------------------------------------------------
     def racer(self, i: int) -> Racer:
-        """Racer i; a SettingsError naming `racer` when the run has none (the one check of a racer index)."""
-        if isinstance(i, bool) or not isinstance(i, int) or not 0 <= i < len(self.racers):
-            raise SettingsError("racer", f"no racer {i} (this run has {len(self.racers)})")
-        return self.racers[i]
+        """Racer i; a SettingsError naming `racer` when the run has none (engine.racers.racer_index)."""
+        return self.racers[racer_index(self.racers, i)]
 
     def params(self, i: int) -> np.ndarray:
         """Racer i's θ (a copy)."""

@@ -26,6 +26,7 @@ import numpy as np
 from engine import kernels_grid
 from engine.network import NetworkProblem
 from engine.problems import Problem
+from engine.racers import racer_index
 from engine.settings import SettingsError
 
 MAX_N = 101  # grid points per side
@@ -232,9 +233,10 @@ def loss_line(problem: Problem, start: np.ndarray, end: np.ndarray, n: int = 101
 
 # ----- from a run ---------------------------------------------------------------------------------
 def racer_path(run: Any, racer: int = 0) -> tuple[list[int], np.ndarray]:
-    """One racer's weight snapshots from `run.trajectory` (thinned to ≤ 400), ending at its current θ."""
-    if not 0 <= racer < len(run.racers):
-        raise SettingsError("racer", f"no racer {racer} (this run has {len(run.racers)})")
+    """One racer's weight snapshots from `run.trajectory` (thinned to ≤ 400), ending at its current θ.
+
+    A SettingsError naming `racer` when the run has none (`run` may be a snapshot of a run: racers, theta, ...)."""
+    racer_index(run.racers, racer)
     ts = [int(t) for t, _ in run.trajectory]
     rows = [th[racer] for _, th in run.trajectory]
     if not rows or not np.array_equal(rows[-1], run.theta[racer]):  # moved since the last snapshot
@@ -253,9 +255,9 @@ def run_slice(run: Any, racer: int = 0, directions: str = "filter", n: int = 51,
 
 
 def run_line(run: Any, racer: int = 0, n: int = 101, low: float = -0.5, high: float = 1.5) -> dict[str, Any]:
-    """`loss_line` from the run's initial weights to a racer's current ones."""
-    if not 0 <= racer < len(run.racers):
-        raise SettingsError("racer", f"no racer {racer} (this run has {len(run.racers)})")
+    """`loss_line` from the run's initial weights to a racer's current ones (a SettingsError naming `racer` when
+    the run has none)."""
+    racer_index(run.racers, racer)
     out = loss_line(run.problem, run.start, run.theta[racer], n, low, high)
     out["racer"], out["t"] = racer, int(run.racers[racer].t)
     return out

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
-from app.db import is_postgres, open_db
+from app.db import SQLiteDB, is_postgres, open_db
 from app.errors import dumps
 from app.settings import Settings
 from app.store import new_id
@@ -80,17 +80,9 @@ class ChallengeRecords:
                     conn.execute(f"LOCK TABLE {self.p}attempts IN SHARE ROW EXCLUSIVE MODE")
                 yield conn
             return
-        conn = self.db.connect()  # autocommit, synchronous=FULL: the transaction is ours
-        try:
-            conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
-            try:
-                yield conn
-                conn.execute("COMMIT")
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-        finally:
-            conn.close()
+        assert isinstance(self.db, SQLiteDB)
+        with self.db.transaction(write) as conn:  # BEGIN IMMEDIATE for a write
+            yield conn
 
     def _one(self, conn: Any, query: str, args: tuple[Any, ...] = ()) -> Any:
         return conn.execute(self._sql(query), args).fetchone()

@@ -16,7 +16,6 @@ a student's: `show_id` false) is never sent the run's id.
 from __future__ import annotations
 
 import asyncio
-import time
 from collections import deque
 from typing import Any
 
@@ -58,7 +57,7 @@ class Client:
         self.next_frame = 0.0
         self.frames = 0
         self.sent: dict[str, Any] = {}  # network views: the key of the weights / grid / hidden last sent
-        self.next_grid = 0.0  # monotonic time from which this client may get its next grid
+        self.next_grid = 0.0  # event-loop time from which this client may get its next grid
 
     # ----- called by the player -----------------------------------------------------------------
     def mark_dirty(self) -> None:
@@ -132,7 +131,7 @@ class Client:
         if self.want_weights and self.sent.get("network") != net.key():
             out["network"] = net.weights()
             self.sent["network"] = net.key()
-        now = time.monotonic()
+        now = asyncio.get_running_loop().time()
         if not grids and now < self.next_grid:
             return out
         added = [(name, view) for name, view in self._grid_views() if self.sent.get(name) != view[0]]
@@ -217,7 +216,7 @@ class Client:
                 self.wake.clear()
                 if self.grid_waiting():  # a grid held back by grid_hz: a frame when it is due
                     try:
-                        await asyncio.wait_for(self.wake.wait(), max(0.0, self.next_grid - time.monotonic()))
+                        await asyncio.wait_for(self.wake.wait(), max(0.0, self.next_grid - loop.time()))
                     except TimeoutError:
                         self.dirty = True
                 else:

@@ -8,14 +8,14 @@ it waits at least 4c before the next, so grid work stays under GRID_SHARE (20 %)
 network's size; each client also caps its own grid rate (grid_hz, 5 a second by default).
 
 It knows the run only by its shared views (NetView), its lock and the list of its watchers, each seen through
-the narrow `Watcher` protocol below: neither the player nor the client class.
+the narrow `Watcher` protocol below: neither the player nor the client class. Every time it reads or keeps is
+the event loop's clock (`loop.time()`), as the clients' frame times are.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections.abc import Sequence
 from collections.abc import Set as AbstractSet
 from typing import Protocol
@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 class Watcher(Protocol):
     """What the grid task reads of a watching client (app/live/client.py's Client is one)."""
 
-    next_grid: float  # monotonic time from which it may take its next grid
+    next_grid: float  # event-loop time from which it may take its next grid
     next_frame: float  # event-loop time of its next frame
     wake: asyncio.Event  # set to make its sender look again
 
@@ -47,7 +47,7 @@ class GridKeeper:
         self.watchers = watchers  # the run's watchers (the player's own list: it changes as they come and go)
         self.task: asyncio.Task[None] | None = None
         self.wake = asyncio.Event()
-        self.free_at = 0.0  # monotonic time before which no new grid is computed (the time budget)
+        self.free_at = 0.0  # event-loop time before which no new grid is computed (the time budget)
 
     def poke(self) -> None:
         """Something changed (weights, watchers, subscriptions): look again."""
@@ -77,7 +77,7 @@ class GridKeeper:
             return False
         keep = set(self.wanted(self.watchers)) | set(self.wanted(clients))
         cost = await run_in_threadpool(self.net.compute, stale, keep)
-        self.free_at = time.monotonic() + cost * (1.0 / GRID_SHARE - 1.0)
+        self.free_at = asyncio.get_running_loop().time() + cost * (1.0 / GRID_SHARE - 1.0)
         return True
 
     def due(self) -> float | None:
@@ -97,7 +97,7 @@ class GridKeeper:
             due = self.due()
             if due is None:
                 continue
-            wait = max(due, self.free_at) - time.monotonic()
+            wait = max(due, self.free_at) - asyncio.get_running_loop().time()
             if wait > 0:
                 await asyncio.sleep(wait)
             try:

@@ -17,7 +17,7 @@ from starlette.datastructures import State
 from app.errors import RequestError, field_loc
 from app.live.stepping import advance
 from app.run_specs import engine_spec, server_stop
-from app.schemas_saved import AddRacerEvent, ImportRun, RemoveRacerEvent, SetEvent, StopEvent, WeightEvent
+from app.schemas_saved import ImportRun, SetEvent, StopEvent
 from app.settings import Settings
 from app.store import Entry
 from app.views import message
@@ -76,7 +76,6 @@ def engine_document(doc: ImportRun, settings: Settings, where: Sequence[str | in
     except SettingsError as exc:
         raise RequestError(_moved(field_loc(exc.field), (*where, "config")), exc.message) from None
     check_events(len(doc.events), settings, ("body", *where, "events"))
-    racers = len(spec["racers"]) if spec.get("racers") else 1
     last = 0
     events: list[dict[str, Any]] = []
     for i, ev in enumerate(doc.events):
@@ -85,13 +84,6 @@ def engine_document(doc: ImportRun, settings: Settings, where: Sequence[str | in
             raise RequestError((*loc, "clock"), f"must be ≥ the clock before it ({last}) and ≤ clock ({doc.clock}), "
                                                 f"got {ev.clock}")
         last = ev.clock
-        if isinstance(ev, SetEvent | RemoveRacerEvent | WeightEvent) and ev.racer >= racers:
-            raise RequestError((*loc, "racer"), f"no racer {ev.racer} (the run has {racers} then)")
-        if isinstance(ev, RemoveRacerEvent) and racers == 1:
-            raise RequestError((*loc, "racer"), "a run keeps at least one racer")
-        if isinstance(ev, AddRacerEvent) and racers >= settings.max_racers:
-            raise RequestError((*loc, "racer"), f"a run holds at most {settings.max_racers} racers")
-        racers += 1 if isinstance(ev, AddRacerEvent) else -1 if isinstance(ev, RemoveRacerEvent) else 0
         out = ev.model_dump(exclude_unset=True)
         out["type"], out["clock"] = ev.type, ev.clock
         if isinstance(ev, SetEvent):
@@ -113,18 +105,21 @@ def _gate(state: State) -> asyncio.Semaphore:
 
 
 async def _replay(spec: dict[str, Any], events: list[dict[str, Any]], clock: int,
-                  where: Sequence[str | int], event_cap: int) -> Run:
+                  where: Sequence[str | int], settings: Settings) -> Run:
     """engine.build.replay in time slices that yield to the event loop, with its errors named as fields of the
-    document."""
+    document (the engine checks the racer indices; the server's max_racers is checked here, on the run)."""
     try:
-        run = build_run(spec, event_cap)
+        run = build_run(spec, event_cap(settings))
     except SettingsError as exc:  # the config itself is wrong
         raise RequestError(_moved(field_loc(exc.field), (*where, "config")), exc.message) from None
     per_step: float | None = None
     try:
         for i, ev in enumerate(events):
             per_step = await advance(run, check_event(run, ev, i, clock) - run.clock, per_step=per_step)
-            apply_event(run, ev)
+            if ev["type"] == "add_racer" and len(run.racers) >= settings.max_racers:
+                raise RequestError(("body", *where, "events", i, "racer"),
+                                   f"a run holds at most {settings.max_racers} racers")
+            apply_event(run, ev, i)
         await advance(run, clock - run.clock, per_step=per_step)
     except SettingsError as exc:
         if exc.field.split(".")[0] == "events":  # replay names the event
@@ -138,4 +133,4 @@ async def replay_document(state: State, doc: ImportRun, settings: Settings,
     """A new engine run replayed from the document (in time slices); 422 naming the field when it cannot be."""
     spec, events, clock = engine_document(doc, settings, where)
     async with _gate(state):
-        return await _replay(spec, events, clock, where, event_cap(settings))
+        return await _replay(spec, events, clock, where, settings)

@@ -169,7 +169,6 @@ async def loss_slice(
     """loss[j][i] = J(θ + alpha[i]·d1 + beta[j]·d2) through the racer's current θ (its centre is J(θ)), with the
     trajectory projected onto the slice (network runs)."""
     problem = network_of(entry, "a loss slice")
-    entry.run.racer(racer)  # 422 naming the racer when the run has none
     cost = _cost(problem)
     limit_work("n", n, 2, lambda v: v * v, cost)
     keep = max(2, int(MAX_WORK / cost) - n * n)  # trajectory snapshots that fit in what the grid leaves
@@ -185,7 +184,6 @@ async def loss_line(
 ) -> Response:
     """loss[k] = J((1 − alpha[k])·θ₀ + alpha[k]·θ), θ₀ the run's start and θ the racer's weights (network runs)."""
     problem = network_of(entry, "the loss line")
-    entry.run.racer(racer)  # 422 naming the racer when the run has none
     limit_work("n", n, 2, lambda v: v + 2, _cost(problem))
     return await off_lock(entry, lambda: thinned(entry.run), lambda snap: run_line(snap, racer, n))
 

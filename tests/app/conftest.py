@@ -20,6 +20,7 @@ with warnings.catch_warnings():
 from app.main import create_app
 from app.schemas_socket_out import server_message
 from app.settings import Settings
+from engine.build import replay
 
 
 def strict_loads(text: str) -> Any:
@@ -80,6 +81,14 @@ def new_run(client: TestClient, body: dict[str, Any] | None = None) -> dict[str,
     return state
 
 
+def rebuilt(client: TestClient, run: dict[str, Any]) -> Any:
+    """The engine run the server holds, rebuilt from its export (config, live changes and clock): runs are
+    deterministic, so it is the same run, bit for bit (engine.build.replay)."""
+    doc = client.get(f"/api/runs/{run['id']}/export")
+    assert doc.status_code == 200, doc.text
+    return replay(doc.json()["config"], doc.json()["events"], doc.json()["clock"])
+
+
 def recv(ws: WebSocketTestSession) -> dict[str, Any]:
     """The next websocket message, parsed strictly and checked against its model (app/schemas_socket_out.py);
     a missing one hangs until the test's pytest timeout."""
@@ -98,6 +107,16 @@ def recv_until(ws: WebSocketTestSession, kind: str, limit: int = 10_000,
             return msg, seen
         seen.append(msg)
     raise AssertionError(f"no {kind!r} message in {limit} messages; types seen: {sorted({m['type'] for m in seen})}")
+
+
+def steps_until(ws: WebSocketTestSession, t: int) -> list[dict[str, Any]]:
+    """The step records of the frames read until one carries step `t` (a REST or websocket step of several steps
+    may come in one frame or several: it can span more than one stepping slice)."""
+    steps: list[dict[str, Any]] = []
+    while not any(s["t"] >= t for s in steps):
+        frame, _ = recv_until(ws, "frame", where=lambda m: bool(m["steps"]))
+        steps += frame["steps"]
+    return steps
 
 
 def wait_for(predicate: Callable[[], bool], timeout: float = 5.0) -> None:

@@ -22,7 +22,7 @@ from app.live.client import OUTBOX_HIGH
 from app.live.play_loop import MAX_CATCH_UP
 from app.saved import new_saved_id
 from app.store import new_id
-from tests.app.conftest import StrictClient, new_run, recv, recv_until, wait_for
+from tests.app.conftest import StrictClient, new_run, recv, recv_until, steps_until, wait_for
 
 pytestmark = pytest.mark.timeout(60)
 ROOT = Path(__file__).resolve().parents[2]
@@ -33,11 +33,25 @@ def stream(run: dict[str, Any]) -> str:
     return f"/api/runs/{run['id']}/stream"
 
 
+def watchers(c: StrictClient, run: dict[str, Any]) -> list[Any]:
+    """The app's Client objects of the websockets watching this run (the store's find, as the app's routes use it,
+    without marking the run used)."""
+    entry = c.app.state.store.find(run["id"])  # type: ignore[attr-defined]
+    assert entry is not None
+    clients: list[Any] = entry.player.clients
+    return clients
+
+
 def server_client(c: StrictClient, run: dict[str, Any]) -> Any:
     """The app's Client object of the (only) websocket watching this run."""
-    clients = c.app.state.store.entries[run["id"]].player.clients  # type: ignore[attr-defined]
+    clients = watchers(c, run)
     assert len(clients) == 1
     return clients[0]
+
+
+def run_t(c: StrictClient, run: dict[str, Any]) -> int:
+    t: int = c.get(f"/api/runs/{run['id']}").json()["t"]
+    return t
 
 
 # ----- websocket floods and odd messages ----------------------------------------------------------------
@@ -92,8 +106,7 @@ def test_odd_messages_get_an_error_and_the_socket_goes_on(client: StrictClient, 
             assert err["field"].split(".")[0] in err["message"] or err["field"] in text, err
         assert client.get(f"/api/runs/{run['id']}").json() == before  # the run is as it was
         ws.send_json({"type": "step", "n": 2})
-        frame, _ = recv_until(ws, "frame", where=lambda m: bool(m["steps"]))
-        assert [s["t"] for s in frame["steps"]] == [1, 2]
+        assert [s["t"] for s in steps_until(ws, 2)] == [1, 2]  # in one frame or two
     assert client.get("/api/health").json()["ok"] is True
 
 
@@ -176,7 +189,7 @@ def stall(c: StrictClient, run: dict[str, Any], index: int | None = None) -> tup
     if index is None:
         srv = server_client(c, run)
     else:
-        srv = c.app.state.store.entries[run["id"]].player.clients[index]  # type: ignore[attr-defined]
+        srv = watchers(c, run)[index]
     gate = {"stalled": True}
     real = srv.ws
 
@@ -204,8 +217,7 @@ def test_a_stalled_client_is_not_read_and_its_outbox_stays_bounded(make_client: 
         ws.send_json({"type": "play", "speed": 5000})
         for _ in range(2000):
             ws.send_json({"type": "ping"})  # each answered with a pong that cannot be sent
-        player = c.app.state.store.entries[run["id"]].player  # type: ignore[attr-defined]
-        wait_for(lambda: player.run.t > 2000, timeout=20)
+        wait_for(lambda: run_t(c, run) > 2000, timeout=20)
         assert len(srv.outbox) <= OUTBOX_HIGH + 1 and not srv.room.is_set()  # bounded; the reader waits
         assert c.get("/api/health").status_code == 200
         gate["stalled"] = False
@@ -216,7 +228,7 @@ def test_a_stalled_client_is_not_read_and_its_outbox_stays_bounded(make_client: 
         ws.send_json({"type": "ping"})
         pong, before = recv_until(ws, "pong")
         frames = [m for m in before if m["type"] == "frame"]
-        assert frames and frames[-1]["state"]["t"] == player.run.t
+        assert frames and frames[-1]["state"]["t"] == run_t(c, run)
 
 
 @pytest.mark.parametrize("changes", ["play and pause", "steps, racers and resets"])
@@ -396,16 +408,14 @@ def test_nothing_a_user_sends_is_evaluated_as_code_by_the_page() -> None:
 def test_shutdown_stops_running_runs_and_closes_their_sockets(client: StrictClient) -> None:
     run = new_run(client, ENDLESS)
     store: Any = client.app.state.store  # type: ignore[attr-defined]
-    player = store.entries[run["id"]].player
     with client.websocket_connect(stream(run)) as ws:
         recv(ws)
         ws.send_json({"type": "play", "speed": 2000})
         recv_until(ws, "frame", where=lambda m: bool(m["steps"]))
-        task = player.task
-        assert task is not None and not task.done()
+        assert client.get("/api/health").json()["playing"] == 1
         portal: Any = client.portal
-        portal.call(store.aclose)  # what the lifespan does on shutdown
-        assert task.done() and player.task is None and player.playing is False
+        portal.call(store.aclose)  # what the lifespan does on shutdown: it waits for the play loops to end
+        assert client.get("/api/health").json()["playing"] == 0
         with pytest.raises(WebSocketDisconnect) as closed:
             for _ in range(10_000):
                 recv(ws)

@@ -10,7 +10,7 @@ import pytest
 from app.errors import dumps
 from engine.backprop import backprop_table
 from engine.lessons import LESSONS
-from tests.app.conftest import StrictClient, new_run, recv, recv_until, strict_loads
+from tests.app.conftest import StrictClient, new_run, rebuilt, recv, recv_until, strict_loads
 
 pytestmark = pytest.mark.timeout(60)
 TWO_LAYER = {"kind": "network", "layers": [2, 3, 1], "activation": "sigmoid", "head": "sigmoid", "loss": "bce",
@@ -20,10 +20,6 @@ DEEP = {"kind": "network", "layers": [2, 4, 4, 1], "data": {"name": "xor", "n": 
 
 def url(run: dict[str, Any], what: str) -> str:
     return f"/api/runs/{run['id']}/{what}"
-
-
-def engine_run(client: StrictClient, run: dict[str, Any]) -> Any:
-    return client.app.state.store.entries[run["id"]].run  # type: ignore[attr-defined]
 
 
 def loc_of(r: Any) -> list[Any]:
@@ -42,7 +38,7 @@ def net(client: StrictClient) -> dict[str, Any]:
 # ----- backpropagation -----------------------------------------------------------------------------------
 def test_backprop_table_over_rest_is_the_engines(client: StrictClient, net: dict[str, Any]) -> None:
     table = client.get(url(net, "backprop"), params={"example": 4}).json()
-    run = engine_run(client, net)
+    run = rebuilt(client, net)
     assert table == strict_loads(dumps(backprop_table(run.problem, run.theta[0], 4)))
     assert table["lecture"] is True and table["example"] == 4 and table["n_train"] == 32
     assert table["fd"]["checked"] == 13 + 2 and table["fd"]["max_rel_error"] < 1e-5
@@ -71,7 +67,7 @@ def test_loss_compare_of_a_run(client: StrictClient, net: dict[str, Any]) -> Non
     assert len(c["w1"]) == len(c["w2"]) == 7
     assert np.array(c["ce"]).shape == np.array(c["quadratic"]).shape == (7, 7)
     assert {k: np.array(v).shape for k, v in c["paths"].items()} == {"ce": (13, 3), "quadratic": (13, 3)}
-    run = engine_run(client, net)
+    run = rebuilt(client, net)
     p1, p2 = c["indices"]["w1"]["param"], c["indices"]["w2"]["param"]
     assert c["centre"] == [run.theta[0][p1], run.theta[0][p2]] == [c["w1"][3], c["w2"][3]]
     state = client.get(f"/api/runs/{net['id']}").json()
@@ -112,6 +108,7 @@ def test_slice_and_line_bounds(client: StrictClient, net: dict[str, Any]) -> Non
                    {"biases": "some"}):
         assert loc_of(client.get(url(net, "slice"), params=params)) == ["query", next(iter(params))], params
     assert loc_of(client.get(url(net, "line"), params={"n": 1002})) == ["query", "n"]
+    assert loc_of(client.get(url(net, "line"), params={"racer": 3})) == ["query", "racer"]
     for what in ("slice", "line"):
         r = client.get(url(new_run(client, {"problem": {"kind": "surface"}}), what))
         assert r.status_code == 409 and "needs a network run" in r.json()["detail"]
@@ -197,6 +194,6 @@ def test_lecture_views_while_the_run_plays(client: StrictClient) -> None:
     state = client.get(f"/api/runs/{s['id']}").json()
     assert state["t"] > 0 and state["status"] == "paused"
     table = client.get(url(s, "backprop"), params={"example": 7}).json()
-    run = engine_run(client, s)
+    run = rebuilt(client, s)
     assert table == strict_loads(dumps(backprop_table(run.problem, run.theta[0], 7)))
 

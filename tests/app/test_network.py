@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from tests.app.conftest import StrictClient, new_run, recv, recv_until
+from tests.app.conftest import StrictClient, new_run, rebuilt, recv, recv_until
 
 pytestmark = pytest.mark.timeout(60)
 XOR = {"kind": "network", "layers": [2, 4, 4, 1], "activation": "tanh", "head": "sigmoid", "loss": "bce",
@@ -16,10 +16,6 @@ XOR = {"kind": "network", "layers": [2, 4, 4, 1], "activation": "tanh", "head": 
 SPIRAL = {"kind": "network", "layers": [2, 6, 3], "head": "softmax", "data": {"name": "spiral", "n": 60, "seed": 1}}
 SINE = {"kind": "network", "layers": [1, 5, 1], "data": {"name": "sine", "n": 40}}
 ENDLESS = {"grad_norm": None, "max_steps": None}
-
-
-def engine_run(client: StrictClient, run: dict[str, Any]) -> Any:
-    return client.app.state.store.entries[run["id"]].run  # type: ignore[attr-defined]
 
 
 def detail(r: Any) -> tuple[list[Any], str]:
@@ -48,7 +44,7 @@ def test_network_run_from_the_issue_spec(client: StrictClient) -> None:
     assert net["head"] == "sigmoid" and net["loss"] == "bce"
     shapes = [(len(layer["W"]), len(layer["W"][0]), len(layer["b"])) for layer in net["layers"]]
     assert shapes == [(2, 4, 4), (4, 4, 4), (4, 1, 1)]  # W is inputs × outputs
-    run = engine_run(client, s)
+    run = rebuilt(client, s)  # the run at t = 30, from its export
     flat = np.concatenate([np.concatenate([np.ravel(layer["W"]), layer["b"]]) for layer in net["layers"]])
     assert np.array_equal(flat, run.theta[0])
     start = client.post(url(s, "reset")).json()
@@ -326,7 +322,7 @@ def test_linear_regression_frames_have_no_network_views(client: StrictClient) ->
 def test_grids_are_computed_once_for_every_watcher_within_the_time_budget(client: StrictClient,
                                                                         monkeypatch: Any) -> None:
     s = new_run(client, {"problem": XOR, "optimizer": {"lr": 0.3}, "stop": ENDLESS})
-    net = client.app.state.store.entries[s["id"]].player.net  # type: ignore[attr-defined]
+    net = client.app.state.store.find(s["id"]).player.net  # type: ignore[attr-defined]  (the run's shared views)
     computed: list[tuple[Any, frozenset[int]]] = []
     spans: list[tuple[float, float]] = []  # when each computation began and ended
     compute = net.compute

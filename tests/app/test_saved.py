@@ -195,14 +195,14 @@ def test_changes_past_max_events_still_apply_but_are_only_counted(app_for: Calla
     url = f"/api/runs/{run['id']}"
     for k in range(50):
         assert c.patch(url, json={"optimizer": {"lr": 0.01 * (k + 1)}}).status_code == 200
-    engine_run = c.app.state.store.entries[run["id"]].run  # type: ignore[attr-defined]
-    assert len(engine_run.events) == 4 and engine_run.changes == 50  # kept: one past the limit
+    # (That the run keeps only max_events + 1 of them is the engine's event_cap: tests/engine/test_replay.py.)
     assert c.get(url).json()["racers"][0]["optimizer"]["lr"] == 0.5  # the last change is in force
     r = c.post(f"{url}/save", json={"name": "x"})
     assert r.status_code == 409 and "50" in r.json()["detail"] and "max_events" in r.json()["detail"]
     assert c.get(f"{url}/export").status_code == 409
     c.post(f"{url}/reset")
-    assert engine_run.changes == 0 and c.post(f"{url}/save", json={"name": "x"}).status_code == 201
+    assert c.post(f"{url}/save", json={"name": "x"}).status_code == 201  # a reset starts a new log
+    assert c.get(f"{url}/export").json()["events"] == []
 
 
 def test_record_size_limit(app_for: Callable[..., StrictClient]) -> None:
@@ -251,38 +251,49 @@ def test_store_contract(store: SavedStore) -> None:
     store.close()
 
 
-def test_a_save_that_fails_midway_leaves_earlier_saves_intact(tmp_path: Path, monkeypatch: Any) -> None:
-    store = SQLiteSaved(tmp_path / "s.sqlite3")
+def fail_after_insert(path: Path, name: str, action: str) -> None:
+    """A trigger in the saved-runs file: a row named `name` is written, then its statement runs `action` (SQL)."""
+    with sqlite3.connect(path) as db:
+        db.execute(f"CREATE TRIGGER midway AFTER INSERT ON saved WHEN NEW.name = '{name}' BEGIN {action}; END")
+
+
+def test_a_save_that_fails_midway_leaves_earlier_saves_intact(tmp_path: Path) -> None:
+    path = tmp_path / "s.sqlite3"
+    store = SQLiteSaved(path)
     kept = [store.save(f"run {i}", RECORD) for i in range(3)]
-
-    def insert_then_fail(conn: sqlite3.Connection, row: tuple[Any, ...]) -> None:
-        conn.execute("INSERT INTO saved (id, owner, name, created, kind, t, record) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                     row)
-        raise OSError("disk on fire")
-
-    monkeypatch.setattr(SQLiteSaved, "_insert", staticmethod(insert_then_fail))
-    with pytest.raises(OSError):
+    # RAISE(FAIL) keeps the row the statement wrote and ends the statement with an error: only the save's own
+    # rollback takes the row out again.
+    fail_after_insert(path, "half", "SELECT RAISE(FAIL, 'disk on fire')")
+    with pytest.raises(sqlite3.DatabaseError, match="disk on fire"):
         store.save("half", RECORD)
-    monkeypatch.undo()
     assert [s["name"] for s in store.list()] == ["run 2", "run 1", "run 0"]
     assert all(store.get(i) is not None for i in kept)
     assert store.save("after", RECORD)
 
 
 def test_a_crash_midway_through_a_save_loses_nothing_saved(tmp_path: Path) -> None:
-    """A process killed inside the save transaction (no rollback, no close): the file holds every earlier save."""
+    """A process killed inside the save transaction (no rollback, no close), after its row is written and before
+    it commits: the file holds every earlier save and no more."""
     path = tmp_path / "s.sqlite3"
     script = textwrap.dedent(f"""
         import os
+        import sqlite3
         from app.saved import SQLiteSaved
         store = SQLiteSaved({str(path)!r})
         for i in range(3):
             store.save(f"run {{i}}", {{"kind": "k", "t": i, "config": {{}}, "events": [], "clock": i}})
-        def crash(conn, row):
-            conn.execute("INSERT INTO saved (id, owner, name, created, kind, t, record) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                         row)
-            os._exit(3)
-        SQLiteSaved._insert = staticmethod(crash)
+        connect = sqlite3.connect
+        def crashing(*args, **kwargs):  # a connection of the store's that wrote a row dies as it would commit
+            conn = connect(*args, **kwargs)
+            wrote = []
+            def trace(sql):
+                if sql.startswith("INSERT"):
+                    wrote.append(sql)
+                elif wrote:
+                    os._exit(3)
+            conn.set_trace_callback(trace)
+            return conn
+        sqlite3.connect = crashing
         store.save("never", {{"kind": "k", "t": 9, "config": {{}}, "events": [], "clock": 9}})
     """)
     done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},

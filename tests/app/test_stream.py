@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from starlette.websockets import WebSocketDisconnect
 
-from tests.app.conftest import StrictClient, new_run, recv, recv_until, wait_for
+from tests.app.conftest import StrictClient, new_run, recv, recv_until, steps_until, wait_for
 
 pytestmark = pytest.mark.timeout(30)
 ENDLESS = {"stop": {"grad_norm": None, "max_steps": None}}  # plays until paused
@@ -18,8 +18,10 @@ def url(run: dict[str, Any]) -> str:
     return f"/api/runs/{run['id']}/stream"
 
 
-def player(client: StrictClient, run: dict[str, Any]) -> Any:
-    return client.app.state.store.entries[run["id"]].player  # type: ignore[attr-defined]
+def play_loops(client: StrictClient) -> int:
+    """Play loops running in the app now (its /api/health)."""
+    n: int = client.get("/api/health").json()["playing"]
+    return n
 
 
 def frames_steps(msgs: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -72,7 +74,7 @@ def test_play_streams_every_step_then_pause_stops_frames(client: StrictClient) -
         ts += [s["t"] for s in frames_steps(before)]
         assert ts == list(range(ts[0], ts[0] + len(ts)))
         assert frames_steps(quiet(ws)) == []  # paused: no more steps ...
-        assert player(client, run).task is None  # ... and no play loop to take any
+        wait_for(lambda: play_loops(client) == 0)  # ... and no play loop to take any
         assert client.get(f"/api/runs/{run['id']}").json()["t"] == ts[-1]
 
 
@@ -137,8 +139,7 @@ def test_bad_message_gets_an_error_and_the_socket_works_after(
         assert words in err["message"], err
         assert err["field"] == field, err
         ws.send_json({"type": "step", "n": 2})
-        frame, _ = recv_until(ws, "frame", where=lambda m: bool(m["steps"]))
-        assert [s["t"] for s in frame["steps"]] == [1, 2]
+        assert [s["t"] for s in steps_until(ws, 2)] == [1, 2]  # in one frame or two
     assert client.get("/api/health").json()["ok"] is True
 
 
@@ -164,7 +165,7 @@ def test_status_on_convergence_and_play_when_finished(client: StrictClient) -> N
         assert [r["status"] for r in done["racers"]] == ["converged"] and "stop_reason" not in done
         last = frames_steps(before)[-1]["t"]
         assert last == done["t"] == done["racers"][0]["stop_reason"]["t"]  # the last steps came before the status
-        wait_for(lambda: player(client, run).task is None)
+        wait_for(lambda: play_loops(client) == 0)
         ws.send_json({"type": "play", "speed": 100})
         again, _ = recv_until(ws, "status")
         assert again["status"] == "converged"
@@ -230,16 +231,15 @@ def test_two_clients_both_get_every_step(client: StrictClient) -> None:
 
 def test_last_client_leaving_stops_the_play_loop(client: StrictClient) -> None:
     run = new_run(client, ENDLESS)
-    p = player(client, run)
     with client.websocket_connect(url(run)) as ws:
         recv(ws)
         ws.send_json({"type": "play", "speed": 1000})
         recv_until(ws, "frame", where=lambda m: bool(m["steps"]))
-        task = p.task
-        assert task is not None and not task.done()
-    wait_for(task.done)
-    assert p.task is None and p.clients == [] and p.playing is False
-    assert client.get(f"/api/runs/{run['id']}").json()["status"] == "paused"  # no play loop: no more steps
+        assert play_loops(client) == 1
+    wait_for(lambda: play_loops(client) == 0)
+    state = client.get(f"/api/runs/{run['id']}").json()
+    assert state["status"] == "paused"  # no play loop: no more steps
+    assert client.get(f"/api/runs/{run['id']}").json()["t"] == state["t"]
 
 
 def test_one_of_two_clients_leaving_keeps_playing(client: StrictClient) -> None:

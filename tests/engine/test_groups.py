@@ -11,6 +11,7 @@ import pytest
 
 from engine import kernels
 from engine.build import build_run
+from engine.groups import regroup
 from engine.run import Run
 
 NO_STOP = {"grad_norm": None, "delta_loss": None, "max_steps": None}
@@ -49,13 +50,18 @@ def columns(run: Run, i: int) -> tuple[np.ndarray, ...]:
     return h.column("loss"), h.column("grad_norm"), h.column("lr"), h.column("params")
 
 
+def groups_of(run: Run) -> list[Any]:
+    """The run's racers grouped as the run groups them (engine.groups.regroup, from its public racers and states)."""
+    return regroup(run.racers, run.racer_states(), run.problem)
+
+
 def test_the_state_lives_in_one_store_only_for_a_mixed_race() -> None:
-    mixed = race(RACERS)
-    stores = {id(g.store) for g in mixed._groups if g.opt.name != "random_search"}
+    mixed = groups_of(race(RACERS))
+    stores = {id(g.store) for g in mixed if g.opt.name != "random_search"}
     assert len(stores) == 1 and None not in stores
-    assert all(g.store is None for g in mixed._groups if g.opt.name == "random_search")
-    same = race([{"name": "gd", "lr": 1e-3}, {"name": "gd", "lr": 5e-4, "momentum": 0.9}])
-    assert all(g.store is None for g in same._groups)
+    assert all(g.store is None for g in mixed if g.opt.name == "random_search")
+    same = groups_of(race([{"name": "gd", "lr": 1e-3}, {"name": "gd", "lr": 5e-4, "momentum": 0.9}]))
+    assert all(g.store is None for g in same)
 
 
 def test_each_racer_of_the_reference_race_moves_exactly_as_it_would_alone() -> None:

@@ -42,8 +42,7 @@ def test_replay_starts_from_the_last_reset() -> None:
 
 
 def test_changes_past_the_event_cap_apply_and_are_counted_not_kept() -> None:
-    run = build_run({"optimizer": {"name": "gd", "lr": 0.1}})
-    run.event_cap = 2
+    run = build_run({"optimizer": {"name": "gd", "lr": 0.1}}, event_cap=2)
     for k in range(5):
         run.set_optimizer({"lr": 0.1 + k})
         run.step(1)
