@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Set as AbstractSet
+from concurrent.futures import ThreadPoolExecutor
 
 from app.live.grids import GridKeeper
 from app.live.netview import GRID_SHARE, View
@@ -58,10 +59,14 @@ def run_keeper(next_frame: float, cost: float, computations: int) -> list[float]
                 keeper.poke()
         keeper.stop()
 
-    try:
-        loop.run_until_complete(main())
-    finally:
-        loop.close()
+    def run() -> None:  # in a thread of its own: this thread may hold a running loop (another test's Playwright)
+        try:
+            loop.run_until_complete(main())
+        finally:
+            loop.close()
+
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(run).result(timeout=60)
     return views.computed_at
 
 
