@@ -255,7 +255,7 @@ def test_import_restores_the_view_toggles_of_the_export(page: Any, server: Serve
     dl.value.save_as(path)
     doc = json.loads(path.read_text())
     assert doc["page"]["view"] == {"arrows": False, "flow": True, "logJ": False, "logGrad": True, "surface3d": False,
-                                   "stepArrows": True}
+                                   "stepArrows": True, "byExamples": False}
     page.get_by_test_id("runs-toggle").click()
     # Back to the defaults, then import: the exported toggles come back, in the boxes and on the charts.
     page.get_by_test_id("show-arrows").check()

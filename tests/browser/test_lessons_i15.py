@@ -209,7 +209,8 @@ def test_random_guessing_has_no_gradient_views(page: Any, server: Server, consol
     assert d(page, "arrowCount()") == 0 and d(page, "stepArrowCount()") == 0
     assert not page.locator("#show-arrows").is_checked() and not page.locator("#show-step-arrows").is_checked()
     assert curves(page, "gradVisible", 0) is False and curves(page, "epsLine") is False
-    assert curves(page, "curveLength", 0) == state["racers"][0]["t"] + 1  # J keeps every step
+    # J keeps every step (the status can come before the frame with the last steps is drawn: wait for it)
+    page.wait_for_function("(n) => window.__descent.curves('curveLength', 0) === n", arg=state["racers"][0]["t"] + 1)
     assert any("no gradient" in n for n in curves(page, "notes"))
     expect(page.get_by_test_id("lesson-caption")).to_contain_text("uses no gradient")
     page.locator("#plot-curves").scroll_into_view_if_needed()
